@@ -1,0 +1,79 @@
+"""Everything derived from the site secret: opaque slugs, per-page keys and secure links.
+
+Derivation (not storage) is what keeps a link valid across builds: the same secret and
+incident id always give the same slug and key, and nothing derived is written to disk.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+SLUG_LENGTH = 10  # 50 bits of base32: unique across any real history, short in an SMS
+
+
+def _mac(secret: str, label: str) -> bytes:
+    return hmac.new(secret.encode(), label.encode(), hashlib.sha256).digest()
+
+
+def slug(secret: str, kind: str, name: str) -> str:
+    """An opaque, stable URL segment for ``kind`` (incident, client, staff) and ``name``."""
+    digest = _mac(secret, f"sitrep/slug/{kind}/{name}")
+    return base64.b32encode(digest).decode().lower()[:SLUG_LENGTH]
+
+
+def incident_slug(secret: str, incident_id: str) -> str:
+    """The slug of an incident page, ``i/<slug>/``."""
+    return slug(secret, "incident", incident_id)
+
+
+def client_slug(secret: str, client_id: str) -> str:
+    """The slug of a client's overview page, ``c/<slug>/``."""
+    return slug(secret, "client", client_id)
+
+
+def staff_slug(secret: str) -> str:
+    """The slug of the staff overview, ``s/<slug>/``."""
+    return slug(secret, "staff", "all")
+
+
+def incident_path(secret: str, incident_id: str) -> str:
+    """The site-relative URL of an incident page."""
+    return f"i/{incident_slug(secret, incident_id)}/"
+
+
+def client_path(secret: str, client_id: str) -> str:
+    """The site-relative URL of a client overview."""
+    return f"c/{client_slug(secret, client_id)}/"
+
+
+def staff_path(secret: str) -> str:
+    """The site-relative URL of the staff overview."""
+    return f"s/{staff_slug(secret)}/"
+
+
+def derive_key(secret: str, label: str) -> bytes:
+    """A 256-bit key for ``label`` (HKDF-SHA256 of the site secret)."""
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"sitrep/v1",
+                info=label.encode())
+    return hkdf.derive(secret.encode())
+
+
+def incident_key(secret: str, incident_id: str) -> bytes:
+    """The key that encrypts one incident page; it travels in its secure link."""
+    return derive_key(secret, f"incident/{incident_id}")
+
+
+def b64url(data: bytes) -> str:
+    """URL-safe base64 without padding, as used in fragments."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def secure_link(site_url: str, secret: str, incident_id: str) -> str:
+    """``<site>/i/<slug>/#<key>``: opens that one incident; the key never reaches a server."""
+    base = site_url.rstrip("/") + "/"
+    return f"{base}{incident_path(secret, incident_id)}#{b64url(incident_key(secret, incident_id))}"
