@@ -79,3 +79,11 @@ def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = mkdocs_build(root)
     assert result.returncode == 0, result.stderr
     return root / "site"
+
+
+def read_page(site_dir: Path, url: str) -> str:
+    """The HTML of a built page as staff read it once unlocked (protected pages decrypted)."""
+    from generator import protect
+
+    html = (site_dir / url / "index.html").read_text(encoding="utf-8")
+    return protect.reveal(html, TEST_SECRETS["SITREP_SITE_SECRET"])
