@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .config import Settings, load_settings
-from .errors import InputError, SitrepError
+from .errors import InputError, Problem, SitrepError
 from .model import SEVERITIES
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -19,8 +19,16 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     from .validate import validate
 
+    if args.staged:
+        from .precommit import check_staged
+
+        return _report(check_staged(settings), "staged incident files OK")
     paths = [Path(p) for p in args.paths] or None
     catalogue, problems = validate(settings, paths)
+    return _report(problems, f"{len(catalogue.incidents)} incidents OK")
+
+
+def _report(problems: list[Problem], ok: str) -> int:
     for problem in problems:
         print(problem)
     errors = [p for p in problems if not p.warning]
@@ -29,7 +37,7 @@ def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{len(errors)} problem{'s' * (len(errors) != 1)} in {files} "
               f"file{'s' * (files != 1)}", file=sys.stderr)
         return 1
-    print(f"{len(catalogue.incidents)} incidents OK", file=sys.stderr)
+    print(ok, file=sys.stderr)
     return 0
 
 
@@ -49,8 +57,9 @@ def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    print(f"serving on http://127.0.0.1:{args.port}/ (Ctrl-C stops)", file=sys.stderr)
-    return _mkdocs(settings, "serve", "--dev-addr", f"127.0.0.1:{args.port}", "--no-livereload")
+    from .serve import serve
+
+    return serve(settings, args.port, build=not args.no_build)
 
 
 def _cmd_link(args: argparse.Namespace, settings: Settings) -> int:
@@ -67,6 +76,14 @@ def _cmd_link(args: argparse.Namespace, settings: Settings) -> int:
     secrets = load_secrets(settings.state_dir, [c for c in catalogue.clients if c != PUBLIC])
     base = args.base_url or settings.site_url
     print(secure_link(base, secrets.site_secret, incident.id))
+    return 0
+
+
+def _cmd_install_hooks(args: argparse.Namespace, settings: Settings) -> int:
+    from .precommit import install_hook
+
+    path = install_hook(settings, force=args.force)
+    print(f"installed {path}: commits with invalid incident files are now refused")
     return 0
 
 
@@ -120,15 +137,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="check incident files; every problem at once")
     validate.add_argument("paths", nargs="*", help="files or folders (default: all incidents)")
+    validate.add_argument("--staged", action="store_true",
+                          help="check what git has staged (the pre-commit hook)")
     validate.set_defaults(handler=_cmd_validate)
 
     build = sub.add_parser("build", help="build the protected site")
     build.add_argument("--site-dir", help="where to write it (default: site/)")
     build.set_defaults(handler=_cmd_build)
 
-    serve = sub.add_parser("serve", help="serve the site on 127.0.0.1 for a local look")
+    serve = sub.add_parser("serve", help="build the protected site and serve it on 127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--no-build", action="store_true", help="serve the last build as it is")
     serve.set_defaults(handler=_cmd_serve)
+
+    hooks = sub.add_parser("install-hooks", help="install the git pre-commit hook")
+    hooks.add_argument("--force", action="store_true", help="replace a pre-commit hook of another tool")
+    hooks.set_defaults(handler=_cmd_install_hooks)
 
     link = sub.add_parser("link", help="print the secure link to one incident")
     link.add_argument("id")
