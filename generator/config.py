@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -92,7 +93,8 @@ def _positive(value: Any, path: str, line: int, name: str, unit: str) -> timedel
 def settings_from(mkdocs: dict[str, Any], root: Path, path: str = "mkdocs.yml") -> Settings:
     """Settings from a parsed mkdocs.yml; unknown or wrong values are reported, not ignored."""
     extra = mkdocs.get("extra") or {}
-    status = extra.get("status") or {} if isinstance(extra, dict) else {}
+    # MkDocs hands ``extra`` over as a Config (a Mapping), not a dict.
+    status = extra.get("status") or {} if isinstance(extra, Mapping) else {}
     if not isinstance(status, dict):
         raise InputError([Problem(path, 0, "extra.status must be a mapping", "see the README")])
     line = status.line_of if isinstance(status, LinedDict) else (lambda _k: 0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 _RELATIVE = re.compile(r"^\+\s*(\d+)\s*(m|min|mins|minutes?|h|hr|hrs|hours?)$", re.IGNORECASE)
@@ -11,37 +11,69 @@ _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
 class TimeError(ValueError):
-    """A time that cannot be used; the message says what is wrong, ``hint`` how to fix it."""
+    """A time that cannot be used: ``str()`` names the value, ``predicate`` fits after a field name."""
 
-    def __init__(self, message: str, hint: str) -> None:
-        super().__init__(message)
+    def __init__(self, value: object, predicate: str, hint: str) -> None:
+        super().__init__(f"{_shown(value)} {predicate}")
+        self.predicate = predicate
         self.hint = hint
 
 
 EXAMPLE = "2017-08-14T08:15:00+01:00"
+# Clocks drift and people round; a time up to five minutes ahead is still "now".
+FUTURE_SLACK = timedelta(minutes=5)
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _shown(value: object) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def parse_time(value: object) -> datetime:
     """An aware datetime from ISO 8601 text with a UTC offset; naive or garbled text fails."""
+    naive = _parse_naive_ok(value)
+    if naive.tzinfo is None or naive.utcoffset() is None:
+        raise TimeError(value, "has no UTC offset",
+                        f"add it, e.g. {naive:%Y-%m-%dT%H:%M:%S}+01:00, or Z for UTC")
+    return naive
+
+
+def _parse_naive_ok(value: object) -> datetime:
+    """A datetime, aware or not, from ISO 8601 text (or a datetime)."""
     if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, date):
-        raise TimeError(f"{value} is a date without a time", f"write a time with an offset, e.g. {EXAMPLE}")
-    elif isinstance(value, str):
+        return value
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise TimeError("", "is empty", f"write a time with its UTC offset, e.g. {EXAMPLE}")
+    if not isinstance(value, str):
+        raise TimeError(value, "is not a valid time", f"write ISO 8601 with a UTC offset, e.g. {EXAMPLE}")
+    text = value.strip()
+    if _DATE_ONLY.match(text):
+        raise TimeError(value, "is a date without a time",
+                        f"write the time and its offset too, e.g. {text}T08:15:00+01:00")
+    try:
+        return _in_range(datetime.fromisoformat(text))
+    except (ValueError, OverflowError) as exc:
+        raise TimeError(value, "is not a valid time",
+                        f"write ISO 8601 with a UTC offset, e.g. {EXAMPLE}") from exc
+
+
+def _in_range(moment: datetime) -> datetime:
+    """``moment``, or OverflowError when it is too close to year 1 or 9999 to be compared in UTC."""
+    if moment.tzinfo is not None:
+        moment.astimezone(UTC)
+    return moment
+
+
+def _local(text: str, zone: tzinfo | None) -> datetime:
+    """ISO 8601 from the command line; a time without an offset is taken in ``zone``."""
+    moment = _parse_naive_ok(text)
+    if moment.tzinfo is None and zone is not None:
         try:
-            parsed = datetime.fromisoformat(value.strip())
-        except ValueError as exc:
-            raise TimeError(
-                f"{value!r} is not a time", f"write ISO 8601 with an offset, e.g. {EXAMPLE}"
-            ) from exc
-    else:
-        raise TimeError(f"{value!r} is not a time", f"write ISO 8601 with an offset, e.g. {EXAMPLE}")
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise TimeError(
-            f"{value} has no UTC offset",
-            f"add the offset, e.g. {parsed.strftime('%Y-%m-%dT%H:%M:%S')}+01:00 or Z for UTC",
-        )
-    return parsed
+            return _in_range(moment.replace(tzinfo=zone))
+        except OverflowError as exc:
+            raise TimeError(text, "is not a valid time", f"write ISO 8601, e.g. {EXAMPLE}") from exc
+    return parse_time(moment)
 
 
 def parse_eta(text: str, now: datetime) -> datetime:
@@ -49,24 +81,32 @@ def parse_eta(text: str, now: datetime) -> datetime:
     text = text.strip()
     if m := _RELATIVE.match(text):
         amount, unit = int(m.group(1)), m.group(2).lower()
-        delta = timedelta(hours=amount) if unit.startswith("h") else timedelta(minutes=amount)
-        return (now + delta).replace(second=0, microsecond=0)
+        try:
+            delta = timedelta(hours=amount) if unit.startswith("h") else timedelta(minutes=amount)
+            return (now + delta).replace(second=0, microsecond=0)
+        except OverflowError as exc:
+            raise TimeError(text, "is too far ahead", "write HH:MM, +90m, +2h or " + EXAMPLE) from exc
     if m := _CLOCK.match(text):
         at = now.replace(hour=int(m.group(1)), minute=int(m.group(2)), second=0, microsecond=0)
         return at if at > now else at + timedelta(days=1)
     try:
-        return parse_time(text)
+        return _local(text, now.tzinfo)
     except TimeError as exc:
-        raise TimeError(f"{text!r} is not an ETA", "write HH:MM, +90m, +2h or " + EXAMPLE) from exc
+        raise TimeError(text, "is not an ETA", "write HH:MM, +90m, +2h or " + EXAMPLE) from exc
 
 
-def parse_at(text: str, zone: ZoneInfo) -> datetime:
-    """A time for ``--at``: ISO 8601 with offset, or ``HH:MM`` today in the display zone."""
+def parse_at(text: str, zone: ZoneInfo, now: datetime | None = None) -> datetime:
+    """A time for ``--at``: ISO 8601 (offset optional: ``zone``), or ``HH:MM``, the latest one so far."""
     text = text.strip()
     if m := _CLOCK.match(text):
-        now = datetime.now(zone)
-        return now.replace(hour=int(m.group(1)), minute=int(m.group(2)), second=0, microsecond=0)
-    return parse_time(text)
+        now = (now or datetime.now(zone)).astimezone(zone)
+        at = now.replace(hour=int(m.group(1)), minute=int(m.group(2)), second=0, microsecond=0)
+        # 23:50 typed at 00:10 means last night, not tonight.
+        return at - timedelta(days=1) if at > now + FUTURE_SLACK else at
+    try:
+        return _local(text, zone)
+    except TimeError as exc:
+        raise TimeError(text, exc.predicate, "write HH:MM or " + EXAMPLE) from exc
 
 
 def iso(moment: datetime) -> str:

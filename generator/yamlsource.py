@@ -13,6 +13,15 @@ from .errors import InputError, Problem
 _BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MERGE = "tag:yaml.org,2002:merge"
+
+# Front matter needs four levels; libyaml's composer recurses in C and crashes the process
+# (no exception) somewhere past ten thousand, so deeper input is refused before composing.
+MAX_DEPTH = 50
+
+MAX_INT_BITS = 128
+
+_DEFAULT_HINT = "check the indentation; quote text that contains ': ' or starts with a symbol"
 
 
 class LinedDict(dict[Any, Any]):
@@ -51,6 +60,14 @@ class DuplicateKey(yaml.YAMLError):
         self.key, self.line, self.first = key, line, first
 
 
+class TooDeep(yaml.YAMLError):
+    """Nesting deeper than any incident file needs (and than the parser can survive)."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(f"nested more than {MAX_DEPTH} levels deep")
+        self.line = line
+
+
 class LineLoader(_BaseLoader):  # type: ignore[misc]
     """Safe loader that builds LinedDict/LinedList and leaves timestamps as text.
 
@@ -63,26 +80,64 @@ class LineLoader(_BaseLoader):  # type: ignore[misc]
         for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
     }
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """PyYAML's, with the errors some values raise (``!!int x``, 5000 digits) given a line."""
+        try:
+            value = super().construct_object(node, deep=deep)
+        except (ValueError, KeyError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {_short(node.value)!r} as {_tag_name(node.tag)}",
+                node.start_mark) from exc
+        # Python refuses to print an int of over 4,300 digits; no field needs one of 40.
+        if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {_short(node.value)!r} as {_tag_name(node.tag)}",
+                node.start_mark)
+        return value
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 30 else text[:27] + "..."
+
+
+def _tag_name(tag: str) -> str:
+    return tag.replace("tag:yaml.org,2002:", "!!")
+
+
+def _expect(node: yaml.Node, kind: type[yaml.Node], what: str) -> None:
+    """An explicit tag (``!!seq x``) can put a scalar where a collection is built."""
+    if not isinstance(node, kind):
+        raise yaml.constructor.ConstructorError(None, None, f"cannot read this as {what}", node.start_mark)
+
 
 def _construct_map(loader: Any, node: yaml.MappingNode) -> Iterator[LinedDict]:
+    _expect(node, yaml.MappingNode, "a mapping")
     data = LinedDict()
     data.line = node.start_mark.line + 1
     yield data
+    explicit = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE)
     loader.flatten_mapping(node)
-    for key_node, value_node in node.value:
+    # Merged keys (``<<: *base``) come first and may be overridden; written keys may not repeat.
+    merged = len(node.value) - explicit
+    written: set[Any] = set()
+    for index, (key_node, value_node) in enumerate(node.value):
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, Hashable):
             raise yaml.constructor.ConstructorError(
                 None, None, "a key must be a plain word", key_node.start_mark
             )
         line = key_node.start_mark.line + 1
-        if key in data:
+        if key in written:
             raise DuplicateKey(str(key), line, data.lines[key])
+        if index >= merged:
+            written.add(key)
         data[key] = loader.construct_object(value_node, deep=True)
         data.lines[key] = line
 
 
 def _construct_seq(loader: Any, node: yaml.SequenceNode) -> Iterator[LinedList]:
+    _expect(node, yaml.SequenceNode, "a list")
     data = LinedList()
     data.line = node.start_mark.line + 1
     yield data
@@ -100,26 +155,97 @@ LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 LineLoader.add_constructor(_TIMESTAMP, _construct_timestamp_as_text)
 
 
+def _check_depth(text: str) -> None:
+    """Raise TooDeep when collections nest deeper than MAX_DEPTH (events only: no recursion)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=LineLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise TooDeep(event.start_mark.line + 1 if event.start_mark else 1)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def load_yaml(text: str, path: str, first_line: int = 1) -> Any:
     """Parse ``text`` (which starts at ``first_line`` of ``path``) or raise InputError."""
     # Leading newlines make every mark a line number of the whole file.
     padded = "\n" * (first_line - 1) + text
     try:
+        _check_depth(padded)
         return yaml.load(padded, Loader=LineLoader)
-    except DuplicateKey as exc:
-        raise InputError(
-            [Problem(path, exc.line, f"duplicate key {exc.key!r}",
-                     f"it is already set at line {exc.first}; keep one")]
-        ) from exc
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = (mark.line + 1) if mark else first_line
-        what = (exc.problem or "not valid YAML").strip()
-        raise InputError(
-            [Problem(path, line, f"invalid YAML: {what}",
-                     "check the indentation; quote text containing ': ' or starting with a symbol")]
-        ) from exc
     except yaml.YAMLError as exc:
-        raise InputError(
-            [Problem(path, first_line, f"invalid YAML: {exc}", "fix the YAML syntax")]
-        ) from exc
+        raise InputError([_yaml_problem(exc, padded, path, first_line)]) from exc
+
+
+def _yaml_problem(exc: yaml.YAMLError, text: str, path: str, first_line: int) -> Problem:
+    if isinstance(exc, DuplicateKey):
+        return Problem(path, exc.line, f"duplicate key {exc.key!r}",
+                       f"it is already set at line {exc.first}; keep one")
+    if isinstance(exc, TooDeep):
+        return Problem(path, exc.line, f"invalid YAML: nested more than {MAX_DEPTH} levels deep",
+                       "incident fields nest at most four levels; check the brackets and indentation")
+    if isinstance(exc, yaml.reader.ReaderError):
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character or "\0")
+        return Problem(path, line, f"invalid YAML: control character U+{char:04X} in the text",
+                       "delete it; it may have come from copying and pasting")
+    if isinstance(exc, yaml.MarkedYAMLError):
+        return _marked_problem(exc, text, path)
+    return Problem(path, first_line, f"invalid YAML: {exc}", _DEFAULT_HINT)
+
+
+# (words of PyYAML's problem, a clearer message or None to keep PyYAML's, how to fix it)
+_EXPLAINED: tuple[tuple[str, str | None, str], ...] = (
+    ("mapping values are not allowed", "a ': ' where none is expected",
+     "quote text that contains ': ', or check the indentation of this line"),
+    ("found unexpected end of stream", "a quoted text is not closed",
+     "end it with the same quote mark it starts with"),
+    ("did not find expected ',' or ']'", "a '[' list is not closed",
+     "close it with ']', or quote text that starts with '['"),
+    ("did not find expected ',' or '}'", "a '{' mapping is not closed",
+     "close it with '}', or quote text that starts with '{'"),
+    ("did not find expected node content", "a value is missing",
+     "write a value, or quote text that starts with a symbol"),
+    ("did not find expected key", "this line is not in line with the fields above it",
+     "fields of one mapping start in the same column; indent the lines of a long text further"),
+    ("did not find expected '-' indicator", "this line is not in line with the list above it",
+     "items of a list start with '-' in the same column"),
+    ("cannot read", None, "quote it to keep it as text, or remove the !! tag"),
+    ("expected a", None, "remove the !! tag, or write the value the tag asks for"),
+    ("could not find expected ':'", "a line is neither 'name: value' nor part of a text",
+     "write name: value, or quote text that spans lines"),
+    ("tab character", "a tab in the indentation", "indent with spaces, not tabs"),
+    ("undefined alias", "'*' refers to an anchor that is not defined",
+     "quote text that starts with '*'"),
+    ("recursive node", "an alias refers to itself", "remove the anchor (&) or the alias (*)"),
+    ("a key must be a plain word", None, "write keys as plain words followed by ':'"),
+)
+
+
+def _marked_problem(exc: yaml.MarkedYAMLError, text: str, path: str) -> Problem:
+    problem = (exc.problem or "not valid YAML").strip()
+    context = exc.context or ""
+    # Where an opening bracket or quote is never closed, the start is what the user must find.
+    use_context = context.startswith(("while scanning a quoted", "while parsing a flow",
+                                       "while scanning a simple key"))
+    mark = (exc.context_mark if use_context else None) or exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else 1
+    if "cannot start any token" in problem and mark is not None:
+        return _bad_start(text, exc.problem_mark or mark, path, line)
+    if "could not determine a constructor" in problem:
+        tag = problem.rsplit(" ", 1)[-1].strip("'").replace("tag:yaml.org,2002:", "!!")
+        return Problem(path, line, f"invalid YAML: the tag {tag} is not allowed",
+                       "remove it; incident files hold plain text, numbers, lists and mappings")
+    for words, message, hint in _EXPLAINED:
+        if words in problem:
+            return Problem(path, line, f"invalid YAML: {message or problem}", hint)
+    return Problem(path, line, f"invalid YAML: {problem}", _DEFAULT_HINT)
+
+
+def _bad_start(text: str, mark: Any, path: str, line: int) -> Problem:
+    char = text[mark.index] if 0 <= mark.index < len(text) else ""
+    if char == "\t":
+        return Problem(path, line, "invalid YAML: a tab in the indentation", "indent with spaces, not tabs")
+    return Problem(path, line, f"invalid YAML: a value cannot start with {char!r}",
+                   "put the text in quotes")
