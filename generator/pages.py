@@ -1,14 +1,26 @@
-"""The pages of the site, as Markdown handed to MkDocs: landing, overviews and incidents."""
+"""The pages of the site, as Markdown handed to MkDocs: landing, overviews and incidents.
+
+Protected pages carry a neutral title in their front matter; everything a reader must not see
+without a key (titles, client names, components, times, messages) is in the Markdown body,
+which the protection step encrypts once MkDocs has rendered it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import keys
+from . import status
+from .incident_page import incident_markdown
+from .markup import banner, built_note
+from .overview_page import client_markdown, header, history, lists, page, staff_markdown
+from .view import PageContext
 
 if TYPE_CHECKING:
     from .site import SiteBuild
+
+# The protection step puts its passphrase box here; the landing page leaves it empty.
+UNLOCK_PLACEHOLDER = '<div id="sitrep-unlock"></div>'
 
 
 @dataclass(frozen=True)
@@ -30,11 +42,36 @@ class GeneratedPage:
 
 def build_pages(build: SiteBuild) -> list[GeneratedPage]:
     """Every generated page of the site."""
-    secret = build.secrets.site_secret
-    pages = [GeneratedPage("index.md", "# Service status\n", "landing", False)]
-    for incident in build.catalogue.incidents:
-        md = f"---\ntitle: Incident\n---\n# {incident.title}\n\n{incident.body}\n"
-        pages.append(GeneratedPage(keys.incident_path(secret, incident.id) + "index.md", md,
-                                   "incident", not incident.is_public, incident.id,
-                                   incident.clients))
+    ctx = PageContext(build.settings, build.catalogue, build.secrets.site_secret, build.now)
+    pages = [GeneratedPage("index.md", landing_markdown(ctx), "landing", False)]
+    staff_url = ctx.staff_url()
+    # No client ids: only the staff passphrase opens the staff overview.
+    pages.append(GeneratedPage(staff_url + "index.md", staff_markdown(ctx, staff_url), "staff", True))
+    for client in ctx.catalogue.clients.values():
+        url = ctx.client_url(client.id)
+        pages.append(GeneratedPage(url + "index.md", client_markdown(ctx, client, url), "client", True,
+                                   client_ids=(client.id,)))
+    for incident in ctx.catalogue.incidents:
+        url = ctx.incident_url(incident.id)
+        pages.append(GeneratedPage(url + "index.md", incident_markdown(ctx, incident, url), "incident",
+                                   not incident.is_public, incident.id, incident.clients))
     return pages
+
+
+def landing_markdown(ctx: PageContext) -> str:
+    """The public front page: the organisation, public incidents, and room for the passphrase box.
+
+    It names no client and no protected incident: only ``client: public`` incidents appear.
+    """
+    public = ctx.public_incidents()
+    level = status.banner_level(public, ctx.now)
+    text = "No incidents affecting all clients" if level == "operational" else status.BANNERS[level]
+    blocks = [
+        header("Service status", ctx.settings.organisation),
+        banner(level, text),
+        f"<!-- sitrep-unlock: the passphrase box of the protection step goes here -->\n{UNLOCK_PLACEHOLDER}",
+        *lists(ctx, public, ""),
+        history(ctx, public, ""),
+        built_note(ctx.now, ctx.zone),
+    ]
+    return page(ctx.settings.organisation, blocks)
