@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import shutil
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,7 +86,7 @@ def generate(root: Path, n: int, seed: int = 1) -> Path:
         shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
     (incidents / "clients.yml").write_text(clients_yaml(), encoding="utf-8")
     # Spread over the years before the fixed benchmark clock, oldest first.
-    end = datetime(2026, 11, 30, tzinfo=timezone.utc)
+    end = datetime(2026, 11, 30, tzinfo=UTC)
     for index in range(n):
         start = end - timedelta(minutes=rng.randint(60, 60 * 24 * 365 * 8))
         start = start.replace(second=0, microsecond=0)

@@ -128,12 +128,64 @@ def _add_authoring(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     resolve.set_defaults(handler=_authoring("cmd_resolve"))
 
 
+def _notifying(module: str, name: str) -> Handler:
+    def run(args: argparse.Namespace, settings: Settings) -> int:
+        import importlib
+
+        handler: Handler = getattr(importlib.import_module(f".{module}", __package__), name)
+        return handler(args, settings)
+
+    return run
+
+
+def _add_notifying(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    notify = sub.add_parser("notify", help="send the SMS for each new commit not yet notified")
+    notify.add_argument("--from", dest="from_rev", metavar="REV",
+                        help="examine commits after REV (default: after the last one notified)")
+    notify.add_argument("--to", dest="to_rev", default="HEAD", metavar="REV", help="last commit (HEAD)")
+    notify.add_argument("--dry-run", action="store_true", help="say what would be sent; send nothing")
+    notify.add_argument("--json", action="store_true", help="the summary as JSON")
+    notify.add_argument("--max-age", default="24h",
+                        help="first run: skip commits older than this (24h, 90m, 2d)")
+    notify.add_argument("--claim-lease", type=float, default=600.0, metavar="SECONDS",
+                        help="how long a claim keeps other runs off a message (default 600)")
+    notify.add_argument("--decide-unknown", choices=("sent", "resend"),
+                        help="after checking the provider's log: messages that may have gone were sent, "
+                        "or must be sent again")
+    notify.set_defaults(handler=_notifying("notify", "cmd_notify"))
+
+    preview = sub.add_parser("preview", help="the exact SMS for an incident's latest event")
+    preview.add_argument("id")
+    preview.set_defaults(handler=_notifying("preview", "cmd_preview"))
+
+
+def _cmd_import_cstate(args: argparse.Namespace, settings: Settings) -> int:
+    from .cstate_import import cmd_import_cstate
+
+    return cmd_import_cstate(args, settings)
+
+
+def _add_import(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    imports = sub.add_parser("import", help="convert the incidents of another status page")
+    source = imports.add_subparsers(dest="source", required=True, metavar="SOURCE")
+    cstate = source.add_parser("cstate", help="a cState (Hugo) site: content/issues/ and config.yml")
+    cstate.add_argument("dir", metavar="DIR", help="the folder of the cState site")
+    cstate.add_argument("--client", required=True, help="client id from incidents/clients.yml, or public")
+    cstate.add_argument("--dry-run", action="store_true", help="report what would be written; write nothing")
+    cstate.add_argument("--force", action="store_true", help="replace incident files that exist")
+    cstate.add_argument("--write-clients", action="store_true",
+                        help="add the components the incidents use to incidents/clients.yml")
+    cstate.set_defaults(handler=_cmd_import_cstate)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sitrep command."""
     parser = argparse.ArgumentParser(prog="sitrep", description=__doc__)
     parser.add_argument("-f", "--config-file", type=Path, help="mkdocs.yml (default: found above cwd)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_authoring(sub)
+    _add_notifying(sub)
+    _add_import(sub)
 
     validate = sub.add_parser("validate", help="check incident files; every problem at once")
     validate.add_argument("paths", nargs="*", help="files or folders (default: all incidents)")

@@ -1,0 +1,85 @@
+"""``sitrep preview ID``: the exact SMS for an incident's latest event, before anyone gets it."""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from pathlib import Path
+
+import git
+
+from .changes import events_between, read_incident_at
+from .config import Settings
+from .errors import SitrepError, StopRun
+from .keys import secure_link
+from .load import load_clients, load_incident
+from .message import Composed, compose
+from .model import Incident
+from .recipients import load_recipients
+from .secrets import load_secrets
+from .validate import validate
+
+HISTORY_LIMIT = 200  # commits of the file searched for its latest notifiable change
+
+
+def latest_event(root: Path, incident: Incident, path: Path) -> tuple[str, Incident | None, str]:
+    """The kind of the incident's latest notifiable event, the state before it, and where it is."""
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+        rel = path.resolve().relative_to(Path(repo.working_tree_dir or root).resolve()).as_posix()
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
+        return "new", None, "no git history"
+    at_head = read_incident_at(repo, "HEAD", rel)
+    if at_head is not None and (events := events_between(at_head, incident)):
+        return events[0], at_head, "not committed yet"
+    if at_head is None:
+        return "new", None, "not committed yet"
+    shas = repo.git.log("--first-parent", f"-n{HISTORY_LIMIT}", "--format=%H", "--", rel).split()
+    for sha in shas:
+        after, before = read_incident_at(repo, sha, rel), read_incident_at(repo, f"{sha}^", rel)
+        if after is not None and (events := events_between(before, after)):
+            return events[0], before, f"commit {sha[:7]}"
+    return "new", None, "no notifiable commit found"
+
+
+def _incident(settings: Settings, incident_id: str) -> tuple[Incident, Path]:
+    catalogue, _ = validate(settings)
+    found = catalogue.incident(incident_id)
+    if found is None:
+        raise SitrepError(f"no valid incident {incident_id!r} in {settings.incidents_dir}/ "
+                          "(check the id with ls incidents/, and sitrep validate)")
+    path = Path(found.path)
+    incident, _ = load_incident(path)
+    return incident or found, path
+
+
+def describe(composed: Composed) -> str:
+    """``GSM-7, 131 septets, 1 segment``."""
+    info = composed.info
+    unit = "septets" if info.encoding == "GSM-7" else "UTF-16 units"
+    return f"{info.encoding}, {info.units} {unit}, {info.segments} segment{'s' * (info.segments != 1)}"
+
+
+def cmd_preview(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the SMS text, its encoding and size, and who would get it."""
+    incident, path = _incident(settings, args.id)
+    clients = list(load_clients(settings.clients_path)[0])
+    secrets = load_secrets(settings.state_dir, clients)
+    kind, before, where = latest_event(settings.root, incident, path)
+    link = secure_link(settings.site_url, secrets.site_secret, incident.id)
+    composed = compose(kind, incident, before, settings, link)
+    try:
+        recipients = load_recipients(settings, known_clients=clients)
+    except StopRun as exc:
+        raise SitrepError(str(exc)) from exc
+    for problem in recipients.problems:
+        print(problem)
+    people = recipients.for_incident(incident)
+    groups = Counter(person.group for person in people)
+    print(composed.text)
+    print(f"event: {kind} ({where})")
+    print(f"encoding: {describe(composed)}")
+    print(f"recipients: {len(people)}" + (" (" + ", ".join(f"{n} {g}" for g, n in groups.items()) + ")"
+                                          if groups else ""))
+    return 0
+

@@ -1,0 +1,105 @@
+"""Recipients from ``SITREP_RECIPIENTS``: numbers checked at load, bad ones skipped with their line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from generator.config import Settings
+from generator.errors import InputError, StopRun
+from generator.load import load_incident
+from generator.recipients import check_phone, load_recipients, mask, parse_recipients
+
+TEXT = """\
+staff:
+  - {name: Priya Shah, phone: "+447911123456"}
+  - name: Alan Reid
+    phone: +14155550100
+clients:
+  dlca:
+    - {name: Fiona Drummond, phone: "+447911123457"}
+    - {name: Wrong Number, phone: "+447700900123"}
+    - {name: Priya Shah, phone: "+44 7911 123456"}
+  hbs:
+    - {name: Local Format, phone: "07911 123458"}
+    - {name: Hannah Bay, phone: "+447911123458"}
+"""
+
+
+def incident(name: str) -> object:
+    found, _ = load_incident(ROOT / "incidents" / f"{name}.md")
+    return found
+
+
+def test_parse_checks_every_number_and_skips_bad_ones() -> None:
+    recipients = parse_recipients(TEXT, "recipients.yml", known_clients=["dlca", "hbs"])
+    assert [str(p) for p in recipients.problems] == [
+        "recipients.yml:8: phone +44770•••123 is not a valid number for Wrong Number in clients.dlca; "
+        "skipped (write it as '+447911123456' (E.164: + and the country code, in quotes))",
+        "recipients.yml:11: phone is not an international number for Local Format in clients.hbs; "
+        "skipped (write it as '+447911123456' (E.164: + and the country code, in quotes))",
+    ]
+    assert [p.phone for p in recipients.staff] == ["+447911123456", "+14155550100"]
+    assert [(p.name, p.phone, p.line) for p in recipients.clients["dlca"]] == [
+        ("Fiona Drummond", "+447911123457", 7), ("Priya Shah", "+447911123456", 9)]
+
+
+def test_staff_get_everything_and_a_number_listed_twice_gets_one_message() -> None:
+    recipients = parse_recipients(TEXT, "recipients.yml")
+    dlca = recipients.for_incident(incident("2017-08-14-dlca-remote-access"))  # type: ignore[arg-type]
+    assert [(p.phone, p.group) for p in dlca] == [
+        ("+447911123456", "staff"), ("+14155550100", "staff"), ("+447911123457", "dlca")]
+    hbs = recipients.for_incident(incident("2026-10-07-hbs-clinical-system-drill"))  # type: ignore[arg-type]
+    assert [p.phone for p in hbs] == ["+447911123456", "+14155550100", "+447911123458"]
+    public = recipients.for_incident(incident("2026-11-29-service-desk-phone-maintenance"))  # type: ignore[arg-type]
+    assert len(public) == len(recipients.everyone()) == 4
+
+
+def test_unknown_client_and_key_are_reported() -> None:
+    recipients = parse_recipients("staf: []\nclients:\n  dcla: []\n", "r.yml", known_clients=["dlca"])
+    assert [str(p) for p in recipients.problems] == [
+        "r.yml:1: unknown key 'staf' (use staff: and clients:; did you mean 'staff'?)",
+        "r.yml:3: warning: client 'dcla' is not in incidents/clients.yml "
+        "(check the id; did you mean 'dlca'?)",
+    ]
+
+
+def test_invalid_yaml_names_the_line() -> None:
+    with pytest.raises(InputError, match=r"r.yml:\d: invalid YAML"):
+        parse_recipients("staff:\n  - {name: x, phone: \n", "r.yml")
+
+
+@pytest.mark.parametrize(("value", "e164"), [
+    ("+447911123456", "+447911123456"), ("+44 7911 123456", "+447911123456"),
+    (447911123456, "+447911123456"), ("+1 (415) 555-0100", "+14155550100"),
+])
+def test_check_phone(value: object, e164: str) -> None:
+    assert check_phone(value) == e164
+
+
+@pytest.mark.parametrize("value", ["+447700900123", "07911123456", "hello", None, True, "+1555"])
+def test_check_phone_refuses(value: object) -> None:
+    with pytest.raises(ValueError):
+        check_phone(value)
+
+
+def test_mask() -> None:
+    assert mask("+447911123456") == "+44791•••456"
+    assert mask("+123") == "••••"
+
+
+def test_sources(tmp_path: Path) -> None:
+    settings = Settings(root=tmp_path)
+    with pytest.raises(StopRun, match="SITREP_RECIPIENTS is not set"):
+        load_recipients(settings, {"CI": "true"})
+    with pytest.raises(StopRun, match="cannot read the recipients file"):
+        load_recipients(settings, {"SITREP_RECIPIENTS": str(tmp_path / "missing.yml")})
+    nobody = load_recipients(settings, {})
+    assert nobody.everyone() == [] and nobody.problems[0].warning
+    assert "nobody will be texted" in str(nobody.problems[0])
+    local = tmp_path / ".sitrep" / "recipients.yml"
+    local.parent.mkdir()
+    local.write_text(TEXT)
+    assert len(load_recipients(settings, {}).everyone()) == 4
