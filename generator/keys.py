@@ -9,9 +9,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import unicodedata
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
 SLUG_LENGTH = 10  # 50 bits of base32: unique across any real history, short in an SMS
 
@@ -77,3 +79,43 @@ def secure_link(site_url: str, secret: str, incident_id: str) -> str:
     """``<site>/i/<slug>/#<key>``: opens that one incident; the key never reaches a server."""
     base = site_url.rstrip("/") + "/"
     return f"{base}{incident_path(secret, incident_id)}#{b64url(incident_key(secret, incident_id))}"
+
+
+# Everything below serves protect.py: the keys that wrap page keys, and the passphrase keys
+# that wrap those. None of it is ever written to disk; only wrapped (encrypted) forms are.
+
+PBKDF2_ITERATIONS = 600_000  # OWASP 2023 for PBKDF2-SHA256; the browser must use the same
+SALT_LENGTH = 16
+
+
+def page_key(secret: str, page_url: str) -> bytes:
+    """The key of an overview page (client or staff), which no secure link carries."""
+    return derive_key(secret, f"page/{page_url}")
+
+
+def client_key(secret: str, client_id: str) -> bytes:
+    """The key that opens every page of one client; its passphrase unwraps it."""
+    return derive_key(secret, f"client/{client_id}")
+
+
+def staff_key(secret: str) -> bytes:
+    """The key that opens every protected page; the staff passphrase unwraps it."""
+    return derive_key(secret, "staff")
+
+
+def passphrase_salt(secret: str) -> bytes:
+    """The site's PBKDF2 salt: one per site, so the browser derives once whoever types."""
+    return _mac(secret, "sitrep/passphrase-salt")[:SALT_LENGTH]
+
+
+def passphrase_form(passphrase: str) -> str:
+    """The passphrase as derived: phones add spaces and compose accents in either form."""
+    # sitrep-protect.js does the same: passphrase.normalize("NFC").trim().
+    return unicodedata.normalize("NFC", passphrase.strip())
+
+
+def passphrase_key(passphrase: str, salt: bytes) -> bytes:
+    """PBKDF2-SHA256 (600,000 iterations) of a passphrase: the key that wraps a client's key."""
+    kdf = PBKDF2HMAC(algorithm=hashes.SHA256(), length=32, salt=salt,
+                     iterations=PBKDF2_ITERATIONS)
+    return kdf.derive(passphrase_form(passphrase).encode())

@@ -14,6 +14,7 @@ from typing import Any, TextIO
 import yaml
 
 from .errors import ConfigError
+from .keys import passphrase_form
 
 MIN_SITE_SECRET = 32
 # No 0/o, 1/l/i: passphrases are read off a screen and typed on a phone.
@@ -117,7 +118,8 @@ def load_secrets(state_dir: Path, client_ids: Iterable[str],
         return _checked(found)
     path = state_dir / LOCAL_FILE
     local = _read_local(path)
-    made = _fill_gaps(local, client_ids)
+    # Only what neither the environment nor the file has is made (and shown, this once).
+    made = _fill_gaps(local, client_ids, found)
     if made:
         _write_local(path, local)
         _announce(made, path, announce or sys.stderr)
@@ -127,16 +129,17 @@ def load_secrets(state_dir: Path, client_ids: Iterable[str],
     return _checked(merged)
 
 
-def _fill_gaps(local: dict[str, Any], client_ids: list[str]) -> dict[str, str]:
+def _fill_gaps(local: dict[str, Any], client_ids: list[str], env: dict[str, Any]) -> dict[str, str]:
     made: dict[str, str] = {}
-    if not local.get("site_secret"):
+    if not local.get("site_secret") and not env.get("site_secret"):
         local["site_secret"] = random_source.token_urlsafe(32)
         made["site secret"] = "(kept in the file; it never needs typing)"
-    if not local.get("staff_passphrase"):
+    if not local.get("staff_passphrase") and not env.get("staff_passphrase"):
         local["staff_passphrase"] = made["staff"] = new_passphrase()
     passes = local.setdefault("client_passphrases", {})
+    from_env = env.get("client_passphrases", {})
     for client_id in client_ids:
-        if not passes.get(client_id):
+        if not passes.get(client_id) and not from_env.get(client_id):
             passes[client_id] = made[f"client {client_id}"] = new_passphrase()
     return made
 
@@ -154,8 +157,24 @@ def _checked(data: dict[str, Any]) -> Secrets:
     if len(site_secret) < MIN_SITE_SECRET:
         raise ConfigError(f"SITREP_SITE_SECRET is shorter than {MIN_SITE_SECRET} characters "
                           "(make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))')")
-    return Secrets(site_secret, str(data.get("staff_passphrase", "")),
-                   dict(data.get("client_passphrases", {})))
+    secrets = Secrets(site_secret, str(data.get("staff_passphrase", "")),
+                      dict(data.get("client_passphrases", {})))
+    _check_distinct(secrets)
+    return secrets
+
+
+def _check_distinct(secrets: Secrets) -> None:
+    """Each passphrase opens one reader's pages: a shared one would open either at random."""
+    owners: dict[str, list[str]] = {}
+    readers = [("staff", secrets.staff_passphrase), *sorted(secrets.client_passphrases.items())]
+    for owner, passphrase in readers:
+        owners.setdefault(passphrase_form(passphrase), []).append(owner)
+    shared = [names for names in owners.values() if len(names) > 1]
+    if shared:
+        # Name who shares, never the passphrase.
+        raise ConfigError("SITREP_STAFF_PASSPHRASE / SITREP_CLIENT_PASSPHRASES: "
+                          + "; ".join(" and ".join(names) for names in shared)
+                          + " have the same passphrase (give each client and staff their own)")
 
 
 def passphrases_json(secrets: Secrets) -> str:

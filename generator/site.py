@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mkdocs.structure.toc import TableOfContents
+
+from . import protect
 from .config import Settings, settings_from
-from .errors import InputError, SitrepError
+from .errors import ConfigError, InputError, SitrepError
 from .feeds import write_public_files
 from .leakgate import check_for_leaks
 from .model import PUBLIC, Catalogue
 from .pages import GeneratedPage, build_pages
-from .protect import protect_content
-from .secrets import Secrets, load_secrets
+from .secrets import Secrets, is_ci, load_secrets
 from .times import TimeError, parse_time
 from .validate import validate
 
@@ -30,6 +34,15 @@ class SiteBuild:
     now: datetime
     # Filled as pages are generated: src_uri -> the page, for protection and the leak gate.
     pages: dict[str, GeneratedPage] = field(default_factory=dict)
+    # None only in a benchmark's unprotected build (``UNPROTECTED_BENCHMARK``).
+    protection: protect.Protection | None = None
+    # Text the site publishes by design (its names): not a leak when found.
+    public_sources: list[str] = field(default_factory=list)
+
+
+# Builds the same pages without encryption or leak gate, so bench/bench_protect.py can measure
+# what protection costs. Refused under CI; announced loudly wherever it is honoured.
+UNPROTECTED_BENCHMARK = "SITREP_BENCH_UNPROTECTED"
 
 
 def build_clock(env: dict[str, str] | None = None) -> datetime:
@@ -53,7 +66,27 @@ def start_build(mkdocs_config: dict[str, Any], config_file: Path) -> SiteBuild:
         raise InputError(errors)
     client_ids = [c for c in catalogue.clients if c != PUBLIC]
     secrets = load_secrets(settings.state_dir, client_ids)
-    return SiteBuild(settings, secrets, catalogue, now)
+    protection = None if unprotected_benchmark(os.environ) else protect.start(secrets)
+    return SiteBuild(settings, secrets, catalogue, now, protection=protection,
+                     public_sources=public_sources(mkdocs_config, settings))
+
+
+def unprotected_benchmark(env: Mapping[str, str]) -> bool:
+    """True when a benchmark asked for an unprotected build (never under CI)."""
+    if not env.get(UNPROTECTED_BENCHMARK):
+        return False
+    if is_ci(env):
+        raise ConfigError(f"{UNPROTECTED_BENCHMARK} is set under CI=true "
+                          "(unset it: it builds a site without protection, for benchmarks only)")
+    sys.stderr.write(f"\n!!! sitrep: {UNPROTECTED_BENCHMARK} is set: this build is NOT PROTECTED "
+                     "(no encryption, no leak gate). For benchmarks only; never publish it. !!!\n\n")
+    return True
+
+
+def public_sources(mkdocs_config: Mapping[str, Any], settings: Settings) -> list[str]:
+    """What the site publishes by design: its names (not docs/, which could hold a pasted leak)."""
+    names = [mkdocs_config.get(k) for k in ("site_name", "site_description", "copyright")]
+    return [str(n) for n in names if n] + [settings.organisation]
 
 
 def generated_pages(build: SiteBuild) -> list[GeneratedPage]:
@@ -63,15 +96,44 @@ def generated_pages(build: SiteBuild) -> list[GeneratedPage]:
     return pages
 
 
+def _protected(build: SiteBuild, page: Any) -> GeneratedPage | None:
+    generated = build.pages.get(page.file.src_uri)
+    if generated is None or not generated.protected or build.protection is None:
+        return None
+    return generated
+
+
+def page_markdown(build: SiteBuild, page: Any, markdown: str) -> str:
+    """Mark a protected page for the theme, drop what it would show, and plant the canary."""
+    if _protected(build, page) is None or build.protection is None:
+        return markdown
+    # Read by overrides/ (protected layout, sitemap): set before any template renders.
+    page.meta["sitrep_protected"] = True
+    for key in ("description", "author", "tags", "keywords"):
+        page.meta.pop(key, None)
+    return markdown + protect.canary_comment(build.protection.canary)
+
+
 def page_content(build: SiteBuild, page: Any, html: str) -> str:
     """The HTML body MkDocs rendered for ``page``, encrypted when the page is protected."""
-    generated = build.pages.get(page.file.src_uri)
-    if generated is None or not generated.protected:
+    generated = _protected(build, page)
+    if generated is None:
         return html
-    return protect_content(build, generated, html)
+    # The theme renders page.toc in clear beside the content; the browser rebuilds it.
+    page.toc = TableOfContents([])
+    return protect.protect_content(build, generated, html)
 
 
 def finish_build(build: SiteBuild, site_dir: Path) -> None:
-    """Public feeds and status files, then the leak gate over everything written."""
+    """Public feeds, the passphrase keyring, then the leak gate over everything written."""
     write_public_files(build, site_dir)
-    check_for_leaks(build, site_dir)
+    if build.protection is None:
+        return
+    protect.write_keyring(build, build.protection, site_dir)
+    check_for_leaks(build, site_dir, build.protection.canary)
+
+
+def abandon_build(build: SiteBuild) -> None:
+    """Stop a failed build's background work (the PBKDF2 workers)."""
+    if build.protection is not None:
+        build.protection.passphrase_keys.close()

@@ -33,8 +33,14 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     return files
 
 
+def on_page_markdown(markdown: str, page: Any, config: MkDocsConfig, files: Files) -> str:
+    """Mark protected pages for the theme and plant the leak gate's canary in them."""
+    assert _build is not None
+    return site.page_markdown(_build, page, markdown)
+
+
 def on_page_content(html: str, page: Any, config: MkDocsConfig, files: Files) -> str:
-    """Encrypt the body of every protected page."""
+    """Encrypt the body of every protected page (and drop its table of contents)."""
     assert _build is not None
     return site.page_content(_build, page, html)
 
@@ -46,3 +52,9 @@ def on_post_build(config: MkDocsConfig) -> None:
         site.finish_build(_build, Path(config.site_dir))
     except SitrepError as exc:
         raise Abort(f"sitrep: {exc}") from None
+
+
+def on_build_error(error: Exception) -> None:
+    """Stop the background key derivations of a build that failed."""
+    if _build is not None:
+        site.abandon_build(_build)
