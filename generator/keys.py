@@ -65,9 +65,27 @@ def derive_key(secret: str, label: str) -> bytes:
     return hkdf.derive(secret.encode())
 
 
+# The secure link carries a 128-bit link secret rather than the 256-bit page key itself:
+# 22 characters instead of 43 keep the usual alert within one 160-character SMS. The page
+# key (AES-256) is derived from it with HKDF, here and in the browser alike.
+LINK_SECRET_LENGTH = 16
+LINK_KEY_INFO = b"sitrep/1/link-page-key"
+
+
+def link_secret(secret: str, incident_id: str) -> bytes:
+    """The 128-bit secret a secure link carries for one incident."""
+    return derive_key(secret, f"incident/{incident_id}")[:LINK_SECRET_LENGTH]
+
+
+def key_from_link_secret(link: bytes) -> bytes:
+    """The AES-256 page key a link secret opens (HKDF-SHA256, as sitrep-protect.js does)."""
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"sitrep/v1", info=LINK_KEY_INFO)
+    return hkdf.derive(link)
+
+
 def incident_key(secret: str, incident_id: str) -> bytes:
-    """The key that encrypts one incident page; it travels in its secure link."""
-    return derive_key(secret, f"incident/{incident_id}")
+    """The key that encrypts one incident page; its secure link carries the secret behind it."""
+    return key_from_link_secret(link_secret(secret, incident_id))
 
 
 def b64url(data: bytes) -> str:
@@ -78,7 +96,7 @@ def b64url(data: bytes) -> str:
 def secure_link(site_url: str, secret: str, incident_id: str) -> str:
     """``<site>/i/<slug>/#<key>``: opens that one incident; the key never reaches a server."""
     base = site_url.rstrip("/") + "/"
-    return f"{base}{incident_path(secret, incident_id)}#{b64url(incident_key(secret, incident_id))}"
+    return f"{base}{incident_path(secret, incident_id)}#{b64url(link_secret(secret, incident_id))}"
 
 
 # Everything below serves protect.py: the keys that wrap page keys, and the passphrase keys

@@ -169,7 +169,8 @@ def secret_needles(secrets: Secrets, catalogue: Catalogue) -> Iterator[Needle]:
     for client_id in catalogue.clients:
         derived[f"the key of client {client_id}"] = keys.client_key(secret, client_id)
     for incident in catalogue.incidents:
-        derived[f"the secure-link key of {incident.id}"] = keys.incident_key(secret, incident.id)
+        derived[f"the page key of {incident.id}"] = keys.incident_key(secret, incident.id)
+        derived[f"the secure-link secret of {incident.id}"] = keys.link_secret(secret, incident.id)
     for what, key in derived.items():
         yield Needle(normalise(keys.b64url(key)), what, "")
 

@@ -160,7 +160,7 @@ def test_secure_link_opens_its_incident_and_leaves_the_address_bar(
 
 def test_one_incidents_link_does_not_open_another(page: Page, server: Server, catalogue: Catalogue) -> None:
     first, second = protected(catalogue)[:2]
-    key = keys.b64url(keys.incident_key(SECRET, first.id))
+    key = keys.b64url(keys.link_secret(SECRET, first.id))
     page.goto(url_of(server, second) + "#" + key)
     expect(page.locator(MESSAGE)).to_contain_text("This link does not open this page")
     assert_shut(page, second)

@@ -108,7 +108,7 @@ def test_secure_link_written_into_a_page_is_caught(repo: Path) -> None:
     link = keys.secure_link("https://status.example.com/", SECRET, "2026-11-24-dlca-email-delays")
     add_to_main_html(repo, '{% block announce %}<a href="' + link + '">x</a>{% endblock %}')
     said = failed_build(repo)
-    assert "the secure-link key of 2026-11-24-dlca-email-delays" in said
+    assert "the secure-link secret of 2026-11-24-dlca-email-delays" in said
     assert link.split("#")[1] not in said
 
 

@@ -238,7 +238,9 @@ def test_derived_values_are_stable() -> None:
         SECRET, "2017-08-14-dlca-remote-access")
     link = keys.secure_link("https://status.example.com", SECRET, "x")
     assert link == ("https://status.example.com/" + keys.incident_path(SECRET, "x") + "#"
-                    + keys.b64url(keys.incident_key(SECRET, "x")))
+                    + keys.b64url(keys.link_secret(SECRET, "x")))
+    assert len(keys.b64url(keys.link_secret(SECRET, "x"))) == 22  # short enough for one SMS
+    assert keys.key_from_link_secret(keys.link_secret(SECRET, "x")) == keys.incident_key(SECRET, "x")
     assert len(keys.incident_key(SECRET, "x")) == 32
     assert len({keys.incident_key(SECRET, "x"), keys.client_key(SECRET, "x"),
                 keys.page_key(SECRET, "x"), keys.staff_key(SECRET)}) == 4

@@ -41,11 +41,22 @@
 
   function takeFragmentKey() {
     const value = location.hash.slice(1);
-    // 32 random bytes in base64url. Heading anchors are lower case: a key without a capital
-    // letter (odds 1 in 5 billion) is left alone rather than eat an anchor link.
-    if (!/^[A-Za-z0-9_-]{43}$/.test(value) || !/[A-Z]/.test(value)) return null;
+    // A link secret is 16 bytes in base64url (22 characters). Take it out of the address bar
+    // at once; whether it opens the page is known only after decrypting.
+    if (!/^[A-Za-z0-9_-]{22}$/.test(value)) return null;
     history.replaceState(history.state, "", location.pathname + location.search);
-    return fromB64(value);
+    // Heading anchors are lower case: a 22-character one that fails to decrypt is not
+    // reported as a broken link (a real link secret always decrypts, capitals or not).
+    return { secret: fromB64(value), looksLikeKey: /[A-Z]/.test(value) };
+  }
+
+  /* The AES-256 page key behind a link secret: HKDF-SHA256, as keys.key_from_link_secret. */
+  async function linkPageKey(secret) {
+    const base = await crypto.subtle.importKey("raw", secret, "HKDF", false, ["deriveBits"]);
+    const bits = await crypto.subtle.deriveBits(
+      { name: "HKDF", hash: "SHA-256", salt: encoder.encode("sitrep/v1"),
+        info: encoder.encode("sitrep/1/link-page-key") }, base, 256);
+    return new Uint8Array(bits);
   }
 
   function fromB64(text) {
@@ -197,13 +208,16 @@
     const url = pageUrl();
     const body = fromB64(payload.c);
     if (fragmentKey) {
-      const html = await unseal(fragmentKey, body, AAD.page(url));
+      const pageKey = await linkPageKey(fragmentKey.secret);
+      const html = await unseal(pageKey, body, AAD.page(url));
       if (html) {
-        store(LINK + url, toB64(fragmentKey));
+        store(LINK + url, toB64(pageKey));
         return show(box, html);
       }
-      say(box, MESSAGES.badLink, true);
-      return askPassphrase(box, payload, url, body);
+      if (fragmentKey.looksLikeKey) {
+        say(box, MESSAGES.badLink, true);
+        return askPassphrase(box, payload, url, body);
+      }
     }
     const linkKey = stored(LINK + url);
     const fromLink = linkKey && await unseal(fromB64(linkKey), body, AAD.page(url));
