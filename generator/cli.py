@@ -178,6 +178,20 @@ def _add_import(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     cstate.set_defaults(handler=_cmd_import_cstate)
 
 
+def _add_procedure(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    check = sub.add_parser("check", help="what is overdue now: updates, ETAs, reviews, review actions")
+    check.add_argument("--notify-staff", action="store_true",
+                       help="text the staff once per overdue period (recorded in the ledger)")
+    check.add_argument("--json", action="store_true", help="the result as JSON")
+    check.set_defaults(handler=_notifying("check", "cmd_check"))
+
+    drill = sub.add_parser("drill", help="the major incident procedure's exercises")
+    what = drill.add_subparsers(dest="drill_command", required=True, metavar="WHAT")
+    report = what.add_parser("report", help="the timings of a drill (or incident) as Markdown")
+    report.add_argument("id")
+    report.set_defaults(handler=_notifying("drill_report", "cmd_drill_report"))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sitrep command."""
     parser = argparse.ArgumentParser(prog="sitrep", description=__doc__)
@@ -186,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_authoring(sub)
     _add_notifying(sub)
     _add_import(sub)
+    _add_procedure(sub)
 
     validate = sub.add_parser("validate", help="check incident files; every problem at once")
     validate.add_argument("paths", nargs="*", help="files or folders (default: all incidents)")

@@ -55,6 +55,9 @@ class Entry:
     lease: str = ""  # a claim is its run's until then; after that it may be settled
     ref: str = ""
     error: str = ""
+    # When the provider accepted the message (UTC, ISO 8601): ``at`` of a settled record is
+    # when it was settled, so the drill report reads this instead.
+    accepted: str = ""
 
     @property
     def is_open(self) -> bool:

@@ -98,6 +98,25 @@ class Run:
         return recipient_id(self.secrets.site_secret, person.phone)
 
 
+class Stamped:
+    """A provider that notes when it accepted each message: the ledger's ``accepted`` time."""
+
+    def __init__(self, provider: Provider) -> None:
+        self.provider, self.name = provider, provider.name
+        self.accepted: dict[str, str] = {}  # message key -> ISO time; one writer per key
+
+    def send(self, message: Message, deadline: float) -> Outcome:
+        """Send through the provider; stamp the time of a ``sent`` outcome."""
+        outcome = self.provider.send(message, deadline)
+        if outcome.status == "sent":
+            self.accepted[message.key] = now_utc().isoformat()
+        return outcome
+
+    def look_up(self, to: str, key: str, body_sha: str, since: datetime) -> bool | None:
+        """The provider's own look-up."""
+        return self.provider.look_up(to, key, body_sha, since)
+
+
 def start(settings: Settings, options: Options, env: Mapping[str, str] | None = None) -> Run:
     """Everything a run needs, checked before anything is sent."""
     env = os.environ if env is None else env
@@ -113,7 +132,7 @@ def start(settings: Settings, options: Options, env: Mapping[str, str] | None = 
         raise StopRun(str(exc)) from exc
     provider_name = env.get("SITREP_SMS_PROVIDER", "").strip() or "outbox"
     ledger = Ledger(_toplevel(repo), "outbox" if provider_name == "outbox" else "sms")
-    provider = None if options.dry_run else make_provider(settings, new_session(), env)
+    provider = None if options.dry_run else Stamped(make_provider(settings, new_session(), env))
     report = RunReport(provider_name, len(recipients.everyone()), list(recipients.problems),
                        dry_run=options.dry_run)
     run = Run(settings, options, repo, recipients, secrets, ledger, provider, report, env)
@@ -274,7 +293,9 @@ def _defer(run: Run, changes: CommitChanges) -> bool:
 
 def _record(run: Run, item: _Planned, outcome: Outcome) -> None:
     item.delivery.status, item.delivery.detail = outcome.status, outcome.error
-    entry = with_status(item.claim.entry, outcome.status, ref=outcome.ref, error=outcome.error)
+    accepted = run.provider.accepted.get(item.message.key, "") if isinstance(run.provider, Stamped) else ""
+    entry = with_status(item.claim.entry, outcome.status, ref=outcome.ref, error=outcome.error,
+                        accepted=accepted)
     run.pending.append(Change(item.claim.state, item.claim.incident, item.claim.recipient, entry, "outcome"))
 
 

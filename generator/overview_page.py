@@ -23,6 +23,7 @@ from .markup import (
     window,
 )
 from .model import Client, Incident
+from .report_page import staff_section
 from .times import span
 from .view import PageContext, href
 
@@ -63,6 +64,7 @@ def staff_markdown(ctx: PageContext, url: str) -> str:
         section("Clients", [_client_row(ctx, c, url) for c in ctx.catalogue.clients.values()],
                 "sitrep-clients"),
         section("Closed in the last 7 days", _rows(ctx, recent, url, staff=True)) if recent else "",
+        staff_section(ctx, url),
         built_note(ctx.now, ctx.zone),
     ]
     return page(STAFF_TITLE, blocks)

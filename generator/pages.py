@@ -14,6 +14,8 @@ from . import status
 from .incident_page import incident_markdown
 from .markup import banner, built_note
 from .overview_page import client_markdown, header, history, lists, page, staff_markdown
+from .report_page import report_pages
+from .stats_page import stats_page
 from .view import PageContext
 
 if TYPE_CHECKING:
@@ -55,6 +57,9 @@ def build_pages(build: SiteBuild) -> list[GeneratedPage]:
         url = ctx.incident_url(incident.id)
         pages.append(GeneratedPage(url + "index.md", incident_markdown(ctx, incident, url), "incident",
                                    not incident.is_public, incident.id, incident.clients))
+    for url, markdown in [*report_pages(ctx), stats_page(ctx)]:
+        # Staff only, like the staff overview: no client id.
+        pages.append(GeneratedPage(url + "index.md", markdown, "staff", True))
     return pages
 
 

@@ -78,3 +78,33 @@ def test_pull_requests_run_the_tests_and_preview_the_sms() -> None:
     assert "bash .ci/run" in runs
     assert "sitrep preview" in runs and "GITHUB_STEP_SUMMARY" in runs
     assert "pull_request" in flow["on"]
+
+
+def test_check_runs_every_15_minutes_and_on_demand() -> None:
+    flow = load("check.yml")
+    assert flow["on"]["schedule"] == [{"cron": "*/15 * * * *"}]
+    assert "workflow_dispatch" in flow["on"]
+    assert flow["permissions"] == {}
+
+
+def test_check_never_shares_or_cancels_publish_runs() -> None:
+    # One pending run per group: a shared group would let a queued check replace a queued publish.
+    check, publish = load("check.yml")["concurrency"], load("publish.yml")["concurrency"]
+    assert check["group"] and check["group"] != publish["group"]
+    assert check["cancel-in-progress"] is False
+
+
+def test_check_texts_staff_with_only_the_permission_to_push_the_ledger() -> None:
+    job = load("check.yml")["jobs"]["check"]
+    assert job["permissions"] == {"contents": "write"}
+    assert job["environment"] == "status"
+    checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout"))
+    assert checkout["with"]["fetch-depth"] == 0
+    step = next(s for s in job["steps"] if "sitrep check" in s.get("run", ""))
+    assert "sitrep check --notify-staff" in step["run"]
+    assert "secrets." not in step["run"], "secrets go through env:, never the command line"
+    for name in ("SITREP_SITE_SECRET", "TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID"):
+        assert step["env"][name] == f"${{{{ secrets.{name} }}}}"
+    assert step["env"]["SITREP_RECIPIENTS"] == "${{ runner.temp }}/recipients.yml"
+    # Exit 1 (something overdue, staff told) passes; 2 (a stopped run) fails the job.
+    assert 'test "$status" -le 1' in step["run"]
