@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import git
 
 from .changes import events_between, read_incident_at
 from .config import Settings
-from .errors import SitrepError, StopRun
+from .errors import ConfigError, SitrepError, StopRun
 from .keys import secure_link
 from .load import load_clients, load_incident
 from .message import Composed, compose
@@ -53,6 +54,19 @@ def _incident(settings: Settings, incident_id: str) -> tuple[Incident, Path]:
     return incident or found, path
 
 
+# Pull-request jobs have no secrets: a placeholder gives a link of the real length.
+_PLACEHOLDER_SECRET = "preview-placeholder-secret-with-no-value-0123456789"
+
+
+def _site_secret(settings: Settings, clients: list[str]) -> str:
+    try:
+        return load_secrets(settings.state_dir, clients).site_secret
+    except ConfigError:
+        print("note: no SITREP_SITE_SECRET here, so the link holds a placeholder key of the "
+              "same length", file=sys.stderr)
+        return _PLACEHOLDER_SECRET
+
+
 def describe(composed: Composed) -> str:
     """``GSM-7, 131 septets, 1 segment``."""
     info = composed.info
@@ -60,26 +74,30 @@ def describe(composed: Composed) -> str:
     return f"{info.encoding}, {info.units} {unit}, {info.segments} segment{'s' * (info.segments != 1)}"
 
 
-def cmd_preview(args: argparse.Namespace, settings: Settings) -> int:
-    """Print the SMS text, its encoding and size, and who would get it."""
-    incident, path = _incident(settings, args.id)
-    clients = list(load_clients(settings.clients_path)[0])
-    secrets = load_secrets(settings.state_dir, clients)
-    kind, before, where = latest_event(settings.root, incident, path)
-    link = secure_link(settings.site_url, secrets.site_secret, incident.id)
-    composed = compose(kind, incident, before, settings, link)
+def _recipients_line(settings: Settings, clients: list[str], incident: Incident) -> str:
     try:
         recipients = load_recipients(settings, known_clients=clients)
     except StopRun as exc:
-        raise SitrepError(str(exc)) from exc
+        # A pull request's preview has no recipients file; the text is what matters there.
+        return f"unknown ({exc})"
     for problem in recipients.problems:
         print(problem)
     people = recipients.for_incident(incident)
     groups = Counter(person.group for person in people)
+    detail = ", ".join(f"{n} {g}" for g, n in groups.items())
+    return f"{len(people)} ({detail})" if detail else str(len(people))
+
+
+def cmd_preview(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the SMS text, its encoding and size, and who would get it."""
+    incident, path = _incident(settings, args.id)
+    clients = list(load_clients(settings.clients_path)[0])
+    kind, before, where = latest_event(settings.root, incident, path)
+    link = secure_link(settings.site_url, _site_secret(settings, clients), incident.id)
+    composed = compose(kind, incident, before, settings, link)
     print(composed.text)
     print(f"event: {kind} ({where})")
     print(f"encoding: {describe(composed)}")
-    print(f"recipients: {len(people)}" + (" (" + ", ".join(f"{n} {g}" for g, n in groups.items()) + ")"
-                                          if groups else ""))
+    print(f"recipients: {_recipients_line(settings, clients, incident)}")
     return 0
 
