@@ -158,13 +158,19 @@ LineLoader.add_constructor(_TIMESTAMP, _construct_timestamp_as_text)
 def _check_depth(text: str) -> None:
     """Raise TooDeep when collections nest deeper than MAX_DEPTH (events only: no recursion)."""
     depth = 0
-    for event in yaml.parse(text, Loader=LineLoader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise TooDeep(event.start_mark.line + 1 if event.start_mark else 1)
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
+    try:
+        for event in yaml.parse(text, Loader=LineLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise TooDeep(event.start_mark.line + 1 if event.start_mark else 1)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.MarkedYAMLError as exc:
+        # PyYAML 6.0.4 has a nesting limit of its own; say it in our words, not its.
+        if "nesting depth" in str(exc.problem) and not isinstance(exc, TooDeep):
+            raise TooDeep(exc.problem_mark.line + 1 if exc.problem_mark else 1) from exc
+        raise
 
 
 def load_yaml(text: str, path: str, first_line: int = 1) -> Any:
