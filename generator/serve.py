@@ -7,6 +7,7 @@ import http.server
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from .config import Settings
@@ -14,6 +15,7 @@ from .errors import SitrepError
 from .keys import client_path, secure_link, staff_path
 from .model import PUBLIC, Catalogue
 from .secrets import load_secrets
+from .site import build_clock
 from .validate import validate
 
 HOST = "127.0.0.1"
@@ -43,6 +45,20 @@ def describe(settings: Settings, catalogue: Catalogue, base: str) -> list[str]:
     return lines
 
 
+def open_incident_texts(settings: Settings, catalogue: Catalogue, secret: str, now: datetime) -> list[str]:
+    """The SMS each open incident's latest change sends (what ``sitrep preview`` shows)."""
+    from .message import compose
+    from .preview import latest_event
+
+    lines = []
+    for incident in catalogue.incidents:
+        if incident.is_active(now) or incident.is_upcoming(now):
+            kind, before, _ = latest_event(settings.root, incident, Path(incident.path))
+            link = secure_link(settings.site_url, secret, incident.id)
+            lines.append(f"  {compose(kind, incident, before, settings, link).text}")
+    return lines
+
+
 def serve(settings: Settings, port: int, build: bool = True) -> int:
     """Validate, build into ``.sitrep/site``, print the links, and serve until Ctrl-C."""
     catalogue, problems = validate(settings)
@@ -56,6 +72,11 @@ def serve(settings: Settings, port: int, build: bool = True) -> int:
         build_site(settings, site_dir)
     base = f"http://{HOST}:{port}/"
     print(f"sitrep: the protected site is at {base}\n" + "\n".join(describe(settings, catalogue, base)))
+    secret = load_secrets(settings.state_dir, [c for c in catalogue.clients if c != PUBLIC]).site_secret
+    texts = open_incident_texts(settings, catalogue, secret, build_clock())
+    if texts:
+        print("What stakeholders get for the open incidents (sitrep notify sends it when pushed):")
+        print("\n".join(texts))
     print("Ctrl-C stops.", flush=True)
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site_dir))
     try:
