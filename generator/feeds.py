@@ -1,4 +1,4 @@
-"""Public outputs: the Atom feed and status.json of public incidents.
+"""Public outputs: the Atom feed, the status API (``status_api``) and the public calendar.
 
 Only incidents whose ``client`` is ``public`` appear here: these files are not encrypted,
 and the leak gate checks that nothing protected reached them.
@@ -6,31 +6,22 @@ and the leak gate checks that nothing protected reached them.
 
 from __future__ import annotations
 
-import json
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from . import keys
+from . import keys, maintenance_calendar, status_api
 from .model import Incident
+from .status_api import utc
+from .view import PageContext
 
 if TYPE_CHECKING:
     from .site import SiteBuild
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_FILE = "feed.xml"
-STATUS_FILE = "status.json"
 MAX_ENTRIES = 50
-# Worst first: the page's indicator is the worst of its active incidents.
-INDICATORS = {"critical": "Major outage", "major": "Partial outage", "minor": "Minor disruption",
-              "maintenance": "Maintenance in progress", "none": "All systems operational"}
-
-
-def utc(moment: datetime) -> str:
-    """RFC 3339 in UTC, as feeds and JSON readers expect."""
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def public_incidents(build: SiteBuild) -> list[Incident]:
@@ -96,46 +87,13 @@ def atom_feed(build: SiteBuild) -> ET.ElementTree:
     return ET.ElementTree(feed)
 
 
-def incident_json(build: SiteBuild, incident: Incident) -> dict[str, Any]:
-    """A public incident for status.json."""
-    return {
-        "id": incident.id, "name": title_of(build, incident), "status": incident.status,
-        "impact": incident.severity, "drill": incident.drill, "url": page_url(build, incident),
-        "started_at": utc(incident.started), "updated_at": utc(incident.latest.at),
-        "eta": utc(incident.eta) if incident.eta else None,
-        "resolved_at": utc(incident.resolved_at) if incident.resolved_at else None,
-        "updates": [{"at": utc(u.at), "status": u.status, "message": u.message}
-                    for u in sorted(incident.updates, key=lambda u: u.at, reverse=True)],
-    }
-
-
-def indicator(active: list[Incident]) -> str:
-    """The worst severity among active public incidents, or ``none``."""
-    severities = {i.severity for i in active}
-    return next((level for level in INDICATORS if level in severities), "none")
-
-
-def status_document(build: SiteBuild) -> dict[str, Any]:
-    """status.json: the page, its indicator, components, active incidents and maintenance."""
-    public = public_incidents(build)
-    active = [i for i in public if i.is_active(build.now)]
-    maintenance = [i for i in public if i.is_maintenance and (i.is_upcoming(build.now) or i in active)]
-    level = indicator(active)
-    return {
-        "page": {"name": build.settings.organisation, "url": build.settings.site_url,
-                 "updated_at": utc(build.now)},
-        "status": {"indicator": level, "description": INDICATORS[level]},
-        # Components belong to clients, and clients' pages are protected: public incidents
-        # have none (validation rejects them), so there is nothing public to list yet.
-        "components": [],
-        "incidents": [incident_json(build, i) for i in active if not i.is_maintenance],
-        "scheduled_maintenances": [incident_json(build, i) for i in maintenance],
-    }
-
-
 def write_public_files(build: SiteBuild, site_dir: Path) -> None:
-    """Write the feed and status.json for public incidents only."""
+    """Write the feed, status.json, the status badge and maintenance.ics: public incidents only."""
     ET.indent(tree := atom_feed(build))
     tree.write(site_dir / FEED_FILE, encoding="utf-8", xml_declaration=True)
-    text = json.dumps(status_document(build), indent=2, ensure_ascii=False) + "\n"
-    (site_dir / STATUS_FILE).write_text(text, encoding="utf-8")
+    ctx = PageContext(build.settings, build.catalogue, build.secrets.site_secret, build.now)
+    for name, text in status_api.status_files(ctx):
+        (site_dir / name).write_text(text, encoding="utf-8")
+    # Bytes: the text already ends its lines with CRLF, as RFC 5545 requires.
+    public = maintenance_calendar.public_calendar(ctx)
+    (site_dir / maintenance_calendar.PUBLIC_FILE).write_bytes(public.encode("utf-8"))

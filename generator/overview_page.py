@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from . import status
+from .maintenance_calendar import calendar_block
 from .markup import (
     at_clock,
     banner,
@@ -40,6 +41,8 @@ def client_markdown(ctx: PageContext, client: Client, url: str) -> str:
         header(f'<a href="{href(url, "")}">{esc(ctx.settings.organisation)}</a>', client.name),
         banner(level, status.BANNERS[level]),
         *lists(ctx, incidents, url),
+        # The calendar rides inside this protected page: a client's .ics is never a file.
+        calendar_block(ctx, client),
         components(ctx, client, incidents),
         history(ctx, incidents, url),
         earlier(ctx, incidents, url),

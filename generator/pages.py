@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import status
+from . import maintenance_calendar, status, status_api
 from .incident_page import incident_markdown
 from .markup import banner, built_note
 from .overview_page import client_markdown, header, history, lists, page, staff_markdown
@@ -77,6 +77,7 @@ def landing_markdown(ctx: PageContext) -> str:
         f"<!-- sitrep-unlock: the passphrase box of the protection step goes here -->\n{UNLOCK_PLACEHOLDER}",
         *lists(ctx, public, ""),
         history(ctx, public, ""),
+        status_api.landing_links(ctx, maintenance_calendar.PUBLIC_FILE),
         built_note(ctx.now, ctx.zone),
     ]
     return page(ctx.settings.organisation, blocks)

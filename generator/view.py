@@ -58,6 +58,10 @@ class PageContext:
                 names.append(component)
         return list(dict.fromkeys(names))
 
+    def shown_title(self, incident: Incident) -> str:
+        """The title as readers see it in feeds and calendars, a drill marked with ``drill_prefix``."""
+        return f"{self.settings.drill_prefix}{incident.title}" if incident.drill else incident.title
+
     def next_update_due(self, incident: Incident) -> datetime:
         """When the update policy promises the next update of an open incident."""
         return incident.latest.at + self.settings.update_every

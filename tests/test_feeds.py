@@ -8,11 +8,12 @@ from pathlib import Path
 
 from conftest import ROOT, TEST_NOW, TEST_SECRETS, copy_repo
 
-from generator import feeds, keys, site
+from generator import feeds, keys, site, status_api
 from generator.config import load_settings
 from generator.secrets import Secrets
 from generator.times import parse_time
 from generator.validate import validate
+from generator.view import PageContext
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SECRET = TEST_SECRETS["SITREP_SITE_SECRET"]
@@ -63,12 +64,14 @@ def test_active_public_incident_and_maintenance_appear(tmp_path: Path) -> None:
         "  - at: 2026-12-01T09:00:00+00:00\n    status: scheduled\n"
         "    message: Short interruptions while we replace a core switch.\n---\nSwitch swap.\n",
         encoding="utf-8")
-    data = feeds.status_document(build_of(repo))
+    build = build_of(repo)
+    data = status_api.summary(PageContext(build.settings, build.catalogue, SECRET, build.now))
     assert data["status"]["indicator"] == "major"
     assert [i["name"] for i in data["incidents"]] == ["Outbound email delayed for all clients"]
-    assert data["incidents"][0]["updates"][0]["message"] == "Outbound email is queued at our mail relay."
+    latest = data["incidents"][0]["incident_updates"][0]
+    assert latest["body"] == "Outbound email is queued at our mail relay."
     assert [m["name"] for m in data["scheduled_maintenances"]] == ["Core network maintenance"]
-    assert data["scheduled_maintenances"][0]["eta"] == "2026-12-20T07:00:00Z"
+    assert data["scheduled_maintenances"][0]["scheduled_until"] == "2026-12-20T07:00:00Z"
 
 
 def test_write_public_files(tmp_path: Path) -> None:
