@@ -32,6 +32,7 @@ class Settings:
     drill_prefix: str = "EXERCISE: "
     sms_rate: float = 10.0
     templates: dict[str, str] = field(default_factory=dict)
+    email_subject: str = ""  # empty: email_message.DEFAULT_SUBJECT, which names no client or title
 
     @property
     def incidents_path(self) -> Path:
@@ -109,7 +110,7 @@ def settings_from(mkdocs: dict[str, Any], root: Path, path: str = "mkdocs.yml") 
             raise InputError([Problem(path, line("timezone"),
                                       f"unknown time zone {status['timezone']!r}",
                                       "use an IANA name such as Europe/London")]) from exc
-    for key in ("organisation", "incidents_dir", "drill_prefix"):
+    for key in ("organisation", "incidents_dir", "drill_prefix", "email_subject"):
         if key in status:
             kwargs[key] = "" if status[key] is None else str(status[key])
     if "update_every" in status:

@@ -2,9 +2,10 @@
 
 One JSON file per notifiable state of an incident (its content key, not a commit SHA, so a
 rebase or force push with the same content finds the same file) maps each recipient (an HMAC
-of the number with the site secret: no number in clear) to a record: ``claimed`` before
-sending, then ``sent``, ``failed``, ``unknown`` or ``retry``. Layout, under a namespace
-(``sms``, or ``outbox`` so a developer's outbox run never hides a real message)::
+of the number or address with the site secret: none in clear) to a record: ``claimed`` before
+sending, then ``sent``, ``failed``, ``unknown`` or ``retry``. Layout, under a namespace per
+channel (``sms`` and ``email``, or ``outbox`` and ``email-outbox`` so a developer's outbox run
+never hides a real message)::
 
     sms/r/<aa>/<state>.json   records        sms/open/<state>   states with open records
     sms/done/<aa>/<sha>       commits done   sms/horizon        the first run's time limit
@@ -82,9 +83,9 @@ class Change:
     expected: Entry | None = None
 
 
-def recipient_id(secret: str, phone: str) -> str:
-    """A recipient's id in the ledger: HMAC of the number, useless without the site secret."""
-    return hmac.new(secret.encode(), f"sitrep/recipient/{phone}".encode(), hashlib.sha256).hexdigest()[:24]
+def recipient_id(secret: str, identity: str) -> str:
+    """A recipient's id in the ledger: HMAC of the number or address, useless without the site secret."""
+    return hmac.new(secret.encode(), f"sitrep/recipient/{identity}".encode(), hashlib.sha256).hexdigest()[:24]
 
 
 def now_utc() -> datetime:
@@ -223,8 +224,8 @@ class Ledger:
         if horizon is not None and self.horizon() is None:
             files[f"{self.ns}/horizon"] = json.dumps({"since": horizon.isoformat()}) + "\n"
         if self.tip is None:
-            files["README.md"] = ("Written by `sitrep notify`: which SMS went to whom (numbers as HMACs). "
-                                  "Do not edit by hand.\n")
+            files["README.md"] = ("Written by `sitrep notify`: which SMS and emails went to whom (numbers "
+                                  "and addresses as HMACs). Do not edit by hand.\n")
         env = {k: v for k, v in os.environ.items() if not k.endswith("_DATE")} | _IDENTITY
         with tempfile.TemporaryDirectory(prefix="sitrep-ledger-") as tmp:
             env["GIT_INDEX_FILE"] = str(Path(tmp) / "index")

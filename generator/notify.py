@@ -1,8 +1,10 @@
-"""``sitrep notify``: the SMS for each new commit, exactly once, with the ledger as the memory.
+"""``sitrep notify``: the SMS and emails for each new commit, exactly once, with the ledger as the memory.
 
-A run settles claims that a dead run left open, finds the commits not yet notified, and for
-each commit (oldest first) claims its messages in the ledger, sends them concurrently, and
-records the outcomes with the next commit's claims (one push per commit, plus one at the end).
+A run makes one pass per channel (SMS, then email if anyone has an address; see
+``channels.py``). A pass settles claims that a dead run left open, finds the commits not yet
+notified on that channel, and for each commit (oldest first) claims its messages in the ledger,
+sends them, and records the outcomes with the next claims (one push per commit or batch, plus
+one at the end).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import os
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -30,15 +32,17 @@ from .changes import (
     resolve,
     select,
 )
+from .channels import Batch, batches, email_batch, make_email_provider, namespace, sms_batch, unaddressed
 from .config import Settings
+from .email_message import check_subject, message_id
 from .errors import ConfigError, InputError, StopRun
-from .keys import secure_link
+from .keys import incident_slug, secure_link
 from .ledger import Change, Entry, Ledger, lease_until, now_utc, recipient_id, with_status
 from .load import load_clients
-from .message import Composed, check_templates, compose
-from .providers import Message, Outcome, Provider, make_provider, new_session, send_all
-from .recipients import Person, Recipients, load_recipients
-from .report import CommitReport, Delivery, IncidentReport, RunReport, render_text
+from .message import check_templates
+from .providers import Message, Outcome, Provider, Stamped, make_provider, new_session
+from .recipients import EMAIL, SMS, Contact, Recipients, load_recipients
+from .report import CommitReport, Delivery, RunReport, render_text
 from .secrets import Secrets, load_secrets
 from .site import build_clock
 
@@ -92,35 +96,24 @@ class Run:
     done: list[str] = field(default_factory=list)
     horizon: datetime | None = None
     deferred: bool = False  # another live run holds claims in this range
+    channel: str = SMS
+    batch: Batch | None = None  # how a batch is sent; None: SMS at sms_rate
 
-    def rcpt(self, person: Person) -> str:
-        """The ledger's id for ``person``."""
-        return recipient_id(self.secrets.site_secret, person.phone)
+    def rcpt(self, contact: Contact) -> str:
+        """The ledger's id for ``contact`` (its number or address, keyed)."""
+        return recipient_id(self.secrets.site_secret, contact.identity)
 
-
-class Stamped:
-    """A provider that notes when it accepted each message: the ledger's ``accepted`` time."""
-
-    def __init__(self, provider: Provider) -> None:
-        self.provider, self.name = provider, provider.name
-        self.accepted: dict[str, str] = {}  # message key -> ISO time; one writer per key
-
-    def send(self, message: Message, deadline: float) -> Outcome:
-        """Send through the provider; stamp the time of a ``sent`` outcome."""
-        outcome = self.provider.send(message, deadline)
-        if outcome.status == "sent":
-            self.accepted[message.key] = now_utc().isoformat()
-        return outcome
-
-    def look_up(self, to: str, key: str, body_sha: str, since: datetime) -> bool | None:
-        """The provider's own look-up."""
-        return self.provider.look_up(to, key, body_sha, since)
+    def send(self, messages: list[Message], deadline: float) -> tuple[dict[str, Outcome], StopRun | None]:
+        """Send a batch the channel's way."""
+        assert self.provider is not None
+        batch = self.batch or sms_batch(self.provider, self.settings.sms_rate)
+        return batch(messages, deadline)
 
 
 def start(settings: Settings, options: Options, env: Mapping[str, str] | None = None) -> Run:
     """Everything a run needs, checked before anything is sent."""
     env = os.environ if env is None else env
-    problems = check_templates(settings.templates)
+    problems = check_templates(settings.templates) + check_subject(settings.email_subject)
     if problems:
         raise InputError(problems)
     repo = open_repo(settings.root)
@@ -131,9 +124,9 @@ def start(settings: Settings, options: Options, env: Mapping[str, str] | None = 
     except ConfigError as exc:
         raise StopRun(str(exc)) from exc
     provider_name = env.get("SITREP_SMS_PROVIDER", "").strip() or "outbox"
-    ledger = Ledger(_toplevel(repo), "outbox" if provider_name == "outbox" else "sms")
+    ledger = Ledger(_toplevel(repo), namespace(SMS, provider_name))
     provider = None if options.dry_run else Stamped(make_provider(settings, new_session(), env))
-    report = RunReport(provider_name, len(recipients.everyone()), list(recipients.problems),
+    report = RunReport(provider_name, len(recipients.contacts(SMS)), list(recipients.problems),
                        dry_run=options.dry_run)
     run = Run(settings, options, repo, recipients, secrets, ledger, provider, report, env)
     _fetch(run)
@@ -154,6 +147,21 @@ def _fetch(run: Run) -> None:
         run.report.notes.append(f"ledger not fetched ({exc}); using the local copy")
 
 
+def email_run(sms: Run) -> Run | None:
+    """The email pass, sharing the SMS pass's repository, recipients and report; None if no addresses."""
+    addresses = sms.recipients.contacts(EMAIL)
+    if not addresses:
+        return None
+    provider, smtp = make_email_provider(sms.settings, sms.env)
+    sms.report.email_provider, sms.report.email_recipients = provider.name, len(addresses)
+    ledger = Ledger(_toplevel(sms.repo), namespace(EMAIL, provider.name))
+    stamped = None if sms.options.dry_run else Stamped(provider)
+    run = Run(sms.settings, sms.options, sms.repo, sms.recipients, sms.secrets, ledger, stamped, sms.report,
+              sms.env, channel=EMAIL, batch=email_batch(stamped or provider, smtp))
+    _fetch(run)
+    return run
+
+
 def notify(settings: Settings, options: Options, env: Mapping[str, str] | None = None) -> RunReport:
     """One run of ``sitrep notify``; a StopRun is recorded in the report, not raised."""
     report = RunReport("", 0, [], dry_run=options.dry_run)
@@ -161,23 +169,34 @@ def notify(settings: Settings, options: Options, env: Mapping[str, str] | None =
     try:
         run = start(settings, options, env)
         report = run.report
-        retry = settle(run) if run.provider else _retry_commits(run)
-        for commit in read_changes(run.repo, pending_commits(run, retry), settings.incidents_dir):
-            if not process(run, commit):
-                break
-        flush(run)
+        deliver(run)
+        try:  # email stopping (no server, bad credentials) loses nothing SMS did
+            email = email_run(run)
+            if email is not None:
+                deliver(email)
+        except StopRun as exc:
+            report.stop(f"email: {exc}")
     except StopRun as exc:
-        report.stopped = str(exc)
+        report.stop(str(exc))
     finally:
         if run is not None:
             run.repo.close()
     return report
 
 
+def deliver(run: Run) -> None:
+    """One channel's pass: settle, then every commit not yet notified on it, oldest first."""
+    retry = settle(run) if run.provider else _retry_commits(run)
+    for commit in read_changes(run.repo, pending_commits(run, retry), run.settings.incidents_dir):
+        if not process(run, commit):
+            break
+    flush(run)
+
+
 def settle(run: Run) -> set[str]:
     """Settle claims left by runs that died; returns the commits with messages to retry."""
     now = now_utc()
-    people = {run.rcpt(p): p for p in run.recipients.everyone()}
+    people = {run.rcpt(c): c for c in run.recipients.contacts(run.channel)}
     changes, retry = [], set()
     for state, incident, rcpt, entry in run.ledger.open_records():
         if entry.status == "claimed" and not entry.lease_expired(now):
@@ -192,7 +211,7 @@ def settle(run: Run) -> set[str]:
             retry.add(entry.commit)
         label = people[rcpt].masked if rcpt in people else f"recipient {rcpt[:8]} (no longer listed)"
         run.report.settled.append({"incident": incident, "recipient": label, "was": entry.status,
-                                   "now": settled, "commit": entry.commit[:7]})
+                                   "now": settled, "commit": entry.commit[:7], "channel": run.channel})
         if settled != entry.status:
             detail = (f"a person decided: {run.options.decide_unknown}" if entry.status == "unknown"
                       else "found at the provider" if settled == "sent" else "not at the provider")
@@ -202,13 +221,13 @@ def settle(run: Run) -> set[str]:
     return retry
 
 
-def _settled_status(run: Run, person: Person | None, state: str, rcpt: str, entry: Entry) -> str:
+def _settled_status(run: Run, contact: Contact | None, state: str, rcpt: str, entry: Entry) -> str:
     """``sent`` if the provider has the message, ``retry`` if it certainly has not, else ``unknown``."""
     assert run.provider is not None
-    if person is None or entry.provider != run.provider.name:
+    if contact is None or entry.provider != run.provider.name:
         return "unknown"  # a person must decide: the number or the provider used is gone
     since = datetime.fromisoformat(entry.at)
-    found = run.provider.look_up(person.phone, f"{state}.{rcpt}", entry.body, since)
+    found = run.provider.look_up(contact.address, f"{state}.{rcpt}", entry.body, since)
     return "unknown" if found is None else "sent" if found else "retry"
 
 
@@ -243,26 +262,27 @@ def pending_commits(run: Run, retry: set[str]) -> list[str]:
 
 
 def process(run: Run, changes: CommitChanges) -> bool:
-    """Claim, send and record one commit's messages; False when the run must not go further."""
-    report = CommitReport(changes.commit)
-    run.report.commits.append(report)
+    """Claim, send and record one commit's messages; False when the pass must not go further."""
+    report = run.report.commit(changes.commit)
     planned = [p for change in changes.changes for p in _plan(run, change, report)]
     if run.deferred and not planned:
         return _defer(run, changes)
     if run.options.dry_run or not planned:
         run.done.append(changes.commit.sha)
         return True
-    # Counted from before the claims are pushed, and short of the lease: once it has run out,
-    # another run may settle these claims, so this one must have stopped sending.
-    deadline = time.monotonic() + run.options.lease * 0.8
-    owned, lost = _claim_all(run, planned, changes)
-    assert run.provider is not None
-    outcomes, stopped = send_all(run.provider, [p.message for p in owned], run.settings.sms_rate, deadline)
-    for item in owned:
-        _record(run, item, outcomes[item.message.key])
-    if stopped:
-        run.report.stopped = str(stopped)
-        return False
+    lost = False
+    for batch in batches(run.channel, planned):
+        # Counted from before the claims are pushed, and short of the lease: once it has run out,
+        # another run may settle these claims, so this one must have stopped sending.
+        deadline = time.monotonic() + run.options.lease * 0.8
+        owned, lost_some = _claim_all(run, batch, changes)
+        lost = lost or lost_some
+        outcomes, stopped = run.send([p.message for p in owned], deadline)
+        for item in owned:
+            _record(run, item, outcomes[item.message.key])
+        if stopped:
+            run.report.stop(str(stopped) if run.channel == SMS else f"email: {stopped}")
+            return False
     if lost or run.deferred:
         return _defer(run, changes)
     run.done.append(changes.commit.sha)
@@ -308,54 +328,63 @@ def flush(run: Run) -> None:
 
 
 def _plan(run: Run, change: IncidentChange, report: CommitReport) -> list[_Planned]:
-    item = IncidentReport(change.incident_id, change.events, change.skipped)
-    report.incidents.append(item)
+    item = report.incident(change.incident_id, change.events, change.skipped)
     if change.skipped or change.incident is None:
         return []
     incident = change.incident
-    link = secure_link(run.settings.site_url, run.secrets.site_secret, incident.id)
-    composed = compose(change.kind, incident, change.before, run.settings, link)
-    item.segments, item.encoding = composed.info.segments, composed.info.encoding
+    secret = run.secrets.site_secret
+    link = secure_link(run.settings.site_url, secret, incident.id)
+    template, composed = unaddressed(run.channel, change.kind, incident, change.before, run.settings, link,
+                                     incident_slug(secret, incident.id))
+    if composed is not None:
+        item.segments, item.encoding = composed.info.segments, composed.info.encoding
     state = notifiable_state(incident)
-    people = run.recipients.for_incident(incident)
     records = run.ledger.records([state])[state]
     planned = []
-    for person in people:
-        rcpt = run.rcpt(person)
-        delivery = Delivery(person.masked, person.group)
+    for contact in run.recipients.contacts_for(incident, run.channel):
+        rcpt = run.rcpt(contact)
+        delivery = Delivery(contact.masked, contact.person.group, channel=run.channel)
         item.deliveries.append(delivery)
         current = records.get(rcpt)
         if current is not None and current.status != "retry":
             ours = current.run == run.ledger.run
-            delivery.status, delivery.detail = _already(current, ours)
+            delivery.status, delivery.detail = _already(run, current, ours, f"{state}.{rcpt}")
             run.deferred = run.deferred or (current.status == "claimed" and not ours)
             continue
         if run.options.dry_run:
             delivery.status = "would send"
             continue
-        planned.append(_claim(run, composed, state, incident.id, rcpt, delivery, person))
+        message = replace(template, key=f"{state}.{rcpt}", to=contact.address)
+        planned.append(_claim(run, message, state, incident.id, rcpt, delivery, report.commit.sha))
     return planned
 
 
-def _already(entry: Entry, ours: bool) -> tuple[str, str]:
+def _already(run: Run, entry: Entry, ours: bool, key: str) -> tuple[str, str]:
     if entry.status == "sent":
         return "skipped", "already sent"
     if ours:
         return "skipped", "same content as an earlier commit of this run"
     if entry.status == "failed":
-        return "skipped", f"failed in an earlier run ({entry.error}); fix the number to send again"
+        what = "number" if run.channel == SMS else "address"
+        return "skipped", f"failed in an earlier run ({entry.error}); fix the {what} to send again"
     if entry.status == "claimed":
         return "skipped", "being sent by another run"
-    return "unknown", ("an earlier send may have gone through: check the provider's log, then run "
+    return "unknown", (f"an earlier send may have gone through: {_where_to_look(run, key)}, then run "
                        "sitrep notify --decide-unknown sent (or resend)")
 
 
-def _claim(run: Run, composed: Composed, state: str, incident: str, rcpt: str, delivery: Delivery,
-           person: Person) -> _Planned:
+def _where_to_look(run: Run, key: str) -> str:
+    if run.channel == SMS:
+        return "check the provider's log"
+    sender = run.env.get("SITREP_EMAIL_FROM", "").strip()
+    return f"search the mail server's log for Message-ID {message_id(key, sender)}"
+
+
+def _claim(run: Run, message: Message, state: str, incident: str, rcpt: str, delivery: Delivery,
+           commit: str) -> _Planned:
     assert run.provider is not None
-    message = Message(f"{state}.{rcpt}", person.phone, composed.text)
-    entry = Entry("claimed", run.ledger.run, now_utc().isoformat(), commit=run.report.commits[-1].commit.sha,
-                  body=message.body_sha, provider=run.provider.name, lease=lease_until(run.options.lease))
+    entry = Entry("claimed", run.ledger.run, now_utc().isoformat(), commit=commit, body=message.body_sha,
+                  provider=run.provider.name, lease=lease_until(run.options.lease))
     return _Planned(delivery, message, Change(state, incident, rcpt, entry, "claim"))
 
 

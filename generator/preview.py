@@ -1,4 +1,8 @@
-"""``sitrep preview ID``: the exact SMS for an incident's latest event, before anyone gets it."""
+"""``sitrep preview ID``: the exact SMS for an incident's latest event, before anyone gets it.
+
+Once anyone has an email address, it also says how many get it by SMS and by email, and shows
+the email's subject: the one part of an email that mail servers log.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +15,13 @@ import git
 
 from .changes import events_between, read_incident_at
 from .config import Settings
+from .email_message import subject
 from .errors import ConfigError, SitrepError, StopRun
-from .keys import secure_link
+from .keys import incident_slug, secure_link
 from .load import load_clients, load_incident
 from .message import Composed, compose
 from .model import Incident
-from .recipients import load_recipients
+from .recipients import EMAIL, SMS, Recipients, load_recipients
 from .secrets import load_secrets
 from .validate import validate
 
@@ -74,7 +79,7 @@ def describe(composed: Composed) -> str:
     return f"{info.encoding}, {info.units} {unit}, {info.segments} segment{'s' * (info.segments != 1)}"
 
 
-def _recipients_line(settings: Settings, clients: list[str], incident: Incident) -> str:
+def _recipients(settings: Settings, clients: list[str]) -> Recipients | str:
     try:
         recipients = load_recipients(settings, known_clients=clients)
     except StopRun as exc:
@@ -82,10 +87,19 @@ def _recipients_line(settings: Settings, clients: list[str], incident: Incident)
         return f"unknown ({exc})"
     for problem in recipients.problems:
         print(problem)
+    return recipients
+
+
+def _recipients_line(recipients: Recipients, incident: Incident) -> str:
+    """``3 (1 staff, 2 dlca)``, then ``: 3 by SMS, 2 by email`` once anyone has an address."""
     people = recipients.for_incident(incident)
     groups = Counter(person.group for person in people)
     detail = ", ".join(f"{n} {g}" for g, n in groups.items())
-    return f"{len(people)} ({detail})" if detail else str(len(people))
+    line = f"{len(people)} ({detail})" if detail else str(len(people))
+    if not recipients.contacts(EMAIL):
+        return line
+    sms, emails = (len(recipients.contacts_for(incident, channel)) for channel in (SMS, EMAIL))
+    return f"{line}: {sms} by SMS, {emails} by email"
 
 
 def cmd_preview(args: argparse.Namespace, settings: Settings) -> int:
@@ -93,11 +107,17 @@ def cmd_preview(args: argparse.Namespace, settings: Settings) -> int:
     incident, path = _incident(settings, args.id)
     clients = list(load_clients(settings.clients_path)[0])
     kind, before, where = latest_event(settings.root, incident, path)
-    link = secure_link(settings.site_url, _site_secret(settings, clients), incident.id)
-    composed = compose(kind, incident, before, settings, link)
+    secret = _site_secret(settings, clients)
+    composed = compose(kind, incident, before, settings, secure_link(settings.site_url, secret, incident.id))
     print(composed.text)
     print(f"event: {kind} ({where})")
     print(f"encoding: {describe(composed)}")
-    print(f"recipients: {_recipients_line(settings, clients, incident)}")
+    recipients = _recipients(settings, clients)
+    if isinstance(recipients, str):
+        print(f"recipients: {recipients}")
+        return 0
+    print(f"recipients: {_recipients_line(recipients, incident)}")
+    if recipients.contacts(EMAIL):
+        print(f"email subject: {subject(incident, settings, incident_slug(secret, incident.id))}")
     return 0
 

@@ -39,11 +39,13 @@ MAX_WORKERS = 32
 
 @dataclass(frozen=True)
 class Message:
-    """One SMS to one number; ``key`` identifies it across runs (ledger key and idempotency key)."""
+    """One SMS or email to one recipient; ``key`` identifies it across runs (ledger and idempotency key)."""
 
     key: str
     to: str
-    body: str
+    body: str  # an email's plain-text part
+    subject: str = ""  # email only
+    html: str = ""  # email only
 
     @property
     def body_sha(self) -> str:
@@ -111,8 +113,10 @@ class Outbox:
         """Append the message as a JSON line."""
         if time.monotonic() > deadline:
             return Outcome("retry", error="claim expired before sending")
-        line = json.dumps({"at": datetime.now(UTC).isoformat(timespec="seconds"), "key": message.key,
-                           "to": message.to, "body": message.body}, ensure_ascii=False)
+        fields = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "key": message.key,
+                  "to": message.to, **({"subject": message.subject} if message.subject else {}),
+                  "body": message.body}
+        line = json.dumps(fields, ensure_ascii=False)
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as out:
@@ -171,6 +175,25 @@ class Webhook:
     def look_up(self, to: str, key: str, body_sha: str, since: datetime) -> bool | None:
         """A webhook cannot be asked: a person decides."""
         return None
+
+
+class Stamped:
+    """A provider that notes when it accepted each message: the ledger's ``accepted`` time."""
+
+    def __init__(self, provider: Provider) -> None:
+        self.provider, self.name = provider, provider.name
+        self.accepted: dict[str, str] = {}  # message key -> ISO time; one writer per key
+
+    def send(self, message: Message, deadline: float) -> Outcome:
+        """Send through the provider; stamp the time of a ``sent`` outcome."""
+        outcome = self.provider.send(message, deadline)
+        if outcome.status == "sent":
+            self.accepted[message.key] = datetime.now(UTC).replace(microsecond=0).isoformat()
+        return outcome
+
+    def look_up(self, to: str, key: str, body_sha: str, since: datetime) -> bool | None:
+        """The provider's own look-up."""
+        return self.provider.look_up(to, key, body_sha, since)
 
 
 def send_all(provider: Provider, messages: Sequence[Message], rate: float,

@@ -1,7 +1,8 @@
 """What a notify run did, per commit, incident and recipient: as text for people, as JSON for tools.
 
-Numbers appear masked (``+44791•••456``) and message texts not at all: a text holds the
-incident's secret link, and CI logs are read by more people than the incident is for.
+Numbers and addresses appear masked (``+44791•••456``, ``f•••@example.com``) and message texts
+not at all: a text holds the incident's secret link, and CI logs are read by more people than
+the incident is for.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ FAILED = ("failed", "unknown", "retry", "pending")
 class Delivery:
     """One message to one recipient and what became of it."""
 
-    recipient: str  # masked number
+    recipient: str  # masked number or address
     group: str
     status: str = "pending"  # sent, failed, unknown, retry, skipped, would send
     detail: str = ""
+    channel: str = "sms"  # or email
 
 
 @dataclass
@@ -45,6 +47,14 @@ class CommitReport:
     commit: Commit
     incidents: list[IncidentReport] = field(default_factory=list)
 
+    def incident(self, incident: str, events: tuple[str, ...], skipped: str) -> IncidentReport:
+        """The report of one incident file, made on first mention (each channel's pass adds to it)."""
+        for item in self.incidents:
+            if item.incident == incident:
+                return item
+        self.incidents.append(IncidentReport(incident, events, skipped))
+        return self.incidents[-1]
+
 
 @dataclass
 class RunReport:
@@ -58,14 +68,29 @@ class RunReport:
     settled: list[dict[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     stopped: str = ""
+    email_provider: str = ""  # empty when nobody has an email address
+    email_recipients: int = 0
 
-    def deliveries(self) -> list[Delivery]:
-        """Every delivery of every commit."""
-        return [d for c in self.commits for i in c.incidents for d in i.deliveries]
+    def commit(self, commit: Commit) -> CommitReport:
+        """The report of one commit, made on first mention (each channel's pass adds to it)."""
+        for report in self.commits:
+            if report.commit.sha == commit.sha:
+                return report
+        self.commits.append(CommitReport(commit))
+        return self.commits[-1]
 
-    def counts(self) -> Counter[str]:
+    def stop(self, reason: str) -> None:
+        """Note why a pass stopped; SMS and email may each have stopped."""
+        self.stopped = f"{self.stopped}; {reason}" if self.stopped else reason
+
+    def deliveries(self, channel: str = "") -> list[Delivery]:
+        """Every delivery of every commit (on ``channel`` only, if given)."""
+        return [d for c in self.commits for i in c.incidents for d in i.deliveries
+                if not channel or d.channel == channel]
+
+    def counts(self, channel: str = "") -> Counter[str]:
         """How many deliveries ended in each status."""
-        return Counter(d.status for d in self.deliveries())
+        return Counter(d.status for d in self.deliveries(channel))
 
     @property
     def exit_code(self) -> int:
@@ -83,6 +108,8 @@ class RunReport:
             "exit_code": self.exit_code, "stopped": self.stopped or None, "notes": self.notes,
             "problems": [str(p) for p in self.problems], "settled": self.settled,
             "counts": dict(self.counts()),
+            "email": ({"provider": self.email_provider, "recipients": self.email_recipients,
+                       "counts": dict(self.counts("email"))} if self.email_provider else None),
             "commits": [{
                 "sha": c.commit.sha, "subject": c.commit.subject, "silenced": c.commit.silenced,
                 "incidents": [{
@@ -99,11 +126,20 @@ def _tally(deliveries: list[Delivery]) -> str:
     return ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nobody to text"
 
 
+def _channels(deliveries: list[Delivery]) -> str:
+    """``3 sent`` for SMS alone; ``SMS: 3 sent; email: 2 sent`` once email is involved."""
+    sms = [d for d in deliveries if d.channel == "sms"]
+    email = [d for d in deliveries if d.channel == "email"]
+    if not email:
+        return _tally(sms)
+    return "; ".join([*([f"SMS: {_tally(sms)}"] if sms else []), f"email: {_tally(email)}"])
+
+
 def _incident_lines(item: IncidentReport) -> list[str]:
     if item.skipped:
         return [f"  {item.incident}: nothing sent ({item.skipped})"]
     size = f" [{item.encoding}, {item.segments} segment{'s' * (item.segments != 1)}]" if item.segments else ""
-    lines = [f"  {item.incident}: {', '.join(item.events)}{size} → {_tally(item.deliveries)}"]
+    lines = [f"  {item.incident}: {', '.join(item.events)}{size} → {_channels(item.deliveries)}"]
     for d in item.deliveries:
         if d.status in FAILED or (d.status == "skipped" and d.detail != "already sent"):
             lines.append(f"    {d.status:<8} {d.recipient} ({d.group}) {d.detail}".rstrip())
@@ -118,8 +154,8 @@ def render_text(report: RunReport) -> str:
         lines.append(f"settled {s['incident']} {s['recipient']} (claimed in {s['commit']}): "
                      f"{s['was']} → {s['now']}")
     if any(s["now"] == "unknown" for s in report.settled):
-        lines.append("  (the provider cannot say whether these went: check its log, then run "
-                     "sitrep notify --decide-unknown sent, or resend)")
+        lines.append("  (the provider cannot say whether these went: check its log (for email, the mail "
+                     "server's, by Message-ID), then run sitrep notify --decide-unknown sent, or resend)")
     if not report.commits:
         lines.append("no commit to notify")
     for c in report.commits:
@@ -130,11 +166,20 @@ def render_text(report: RunReport) -> str:
     untouched = sum(1 for c in report.commits if not c.incidents)
     if untouched:
         lines.append(f"{untouched} commit(s) changed no incident")
-    counts = report.counts()
     verb = "dry run: " if report.dry_run else ""
     lines.append(f"{verb}{len(report.commits)} commit(s), {report.recipients} recipient(s), provider "
-                 f"{report.provider or '-'}: " + (", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-                                                  or "no messages due"))
+                 f"{report.provider or '-'}: {_counted(report.counts('sms'))}" + _email_summary(report))
     if report.stopped:
         lines.append(f"stopped: {report.stopped}")
     return "\n".join(lines)
+
+
+def _counted(counts: Counter[str]) -> str:
+    return ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no messages due"
+
+
+def _email_summary(report: RunReport) -> str:
+    if not report.email_provider:
+        return ""
+    return (f"; email via {report.email_provider} to {report.email_recipients} address(es): "
+            f"{_counted(report.counts('email'))}")

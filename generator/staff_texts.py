@@ -1,5 +1,7 @@
 """``sitrep check --notify-staff``: one SMS to each member of staff per overdue period, exactly once.
 
+SMS only: staff listed with just an email address are not texted (email is for incident updates).
+
 The same providers and ledger as ``sitrep notify``, in a namespace of their own (``check``;
 ``check-outbox`` for the outbox, so a developer's run never hides a real text), keyed by the
 overdue thing's period (``check/<incident>/<kind>/<period start>``): a re-run, a crash or two
@@ -26,12 +28,12 @@ from .check import Overdue
 from .config import Settings
 from .errors import ConfigError, StopRun
 from .keys import secure_link
-from .ledger import Change, Entry, Ledger, lease_until, now_utc, recipient_id, with_status
+from .ledger import Change, Entry, Ledger, lease_until, now_utc, with_status
 from .message import client_label, fit, to_gsm
 from .model import Catalogue
-from .notify import DEFAULT_LEASE, Options, Run, Stamped, settle
-from .providers import Message, Outcome, make_provider, new_session, send_all
-from .recipients import Person, load_recipients, unique
+from .notify import DEFAULT_LEASE, Options, Run, settle
+from .providers import Message, Outcome, Stamped, make_provider, new_session, send_all
+from .recipients import SMS, Contact, contacts, load_recipients
 from .report import RunReport
 from .secrets import load_secrets
 
@@ -142,8 +144,9 @@ def _start(settings: Settings, catalogue: Catalogue, env: Mapping[str, str], pro
            report: StaffTexts) -> Run | None:
     recipients = load_recipients(settings, env, catalogue.clients)
     report.notes += [str(p) for p in recipients.problems]
-    if not recipients.staff:
-        report.notes.append("no staff in the recipients file: nobody was texted (add them under staff:)")
+    if not contacts(recipients.staff, SMS):
+        report.notes.append("no staff with a phone number in the recipients file: nobody was texted "
+                            "(add them under staff: with phone:)")
         return None
     try:
         secrets = load_secrets(settings.state_dir, catalogue.clients, env)
@@ -174,8 +177,8 @@ def _send(run: Run, items: list[Overdue], now: datetime, report: StaffTexts) -> 
     for item in items:
         link = secure_link(run.settings.site_url, run.secrets.site_secret, item.incident.id)
         body = staff_text(item, run.settings, link, now)
-        for person in unique(run.recipients.staff):  # a number listed twice gets one text
-            planned += _plan(run, item, states[item.key], records[states[item.key]], person, body, report)
+        for contact in contacts(run.recipients.staff, SMS):  # a number listed twice gets one text
+            planned += _plan(run, item, states[item.key], records[states[item.key]], contact, body, report)
     if not planned:
         return
     deadline = time.monotonic() + DEFAULT_LEASE * 0.8  # stop sending well before the lease runs out
@@ -194,10 +197,10 @@ def _send(run: Run, items: list[Overdue], now: datetime, report: StaffTexts) -> 
         raise stopped
 
 
-def _plan(run: Run, item: Overdue, state: str, records: Mapping[str, Entry], person: Person, body: str,
+def _plan(run: Run, item: Overdue, state: str, records: Mapping[str, Entry], contact: Contact, body: str,
           report: StaffTexts) -> list[_Planned]:
-    rcpt = recipient_id(run.secrets.site_secret, person.phone)
-    text = Text(item.key, person.masked, "pending")
+    rcpt = run.rcpt(contact)
+    text = Text(item.key, contact.masked, "pending")
     report.texts.append(text)
     current = records.get(rcpt)
     if current is not None and current.status != "retry":
@@ -205,7 +208,7 @@ def _plan(run: Run, item: Overdue, state: str, records: Mapping[str, Entry], per
         text.detail = "already texted" if current.status == "sent" else f"earlier text {current.status}"
         return []
     assert run.provider is not None
-    message = Message(f"{state}.{rcpt}", person.phone, body)
+    message = Message(f"{state}.{rcpt}", contact.address, body)
     entry = Entry("claimed", run.ledger.run, now_utc().isoformat(), body=message.body_sha,
                   provider=run.provider.name, lease=lease_until(DEFAULT_LEASE))
     return [_Planned(text, message, Change(state, item.incident.id, rcpt, entry, "claim"))]

@@ -256,7 +256,8 @@ def test_json_summary_and_untouched_working_tree(stage: Stage) -> None:
     data = json.loads(result.out)
     assert data["exit_code"] == 0 and data["counts"] == {"sent": 3}
     delivery = data["commits"][-1]["incidents"][0]["deliveries"][0]
-    assert delivery == {"recipient": "+44791•••456", "group": "staff", "status": "sent", "detail": ""}
+    assert delivery == {"recipient": "+44791•••456", "group": "staff", "status": "sent", "detail": "",
+                        "channel": "sms"}
     assert link() not in result.out  # the secret link never reaches a CI log
     assert git(stage.repo, "status", "--porcelain") == ""
     assert git(stage.repo, "rev-parse", "HEAD") == head

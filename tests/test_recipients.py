@@ -10,7 +10,7 @@ from conftest import ROOT
 from generator.config import Settings
 from generator.errors import InputError, StopRun
 from generator.load import load_incident
-from generator.recipients import check_phone, load_recipients, mask, parse_recipients
+from generator.recipients import check_email, check_phone, load_recipients, mask, mask_email, parse_recipients
 
 TEXT = """\
 staff:
@@ -103,3 +103,59 @@ def test_sources(tmp_path: Path) -> None:
     local.parent.mkdir()
     local.write_text(TEXT)
     assert len(load_recipients(settings, {}).everyone()) == 4
+
+
+EMAILS = """\
+staff:
+  - {name: Priya Shah, phone: "+447911123456", email: priya@Northbridge.Example}
+clients:
+  dlca:
+    - {name: Fiona Drummond, email: fiona@dlca.example}
+    - name: Alan Reid
+      phone: "+447700900123"
+      email: alan@dlca.example
+    - {name: Typo, email: "typo@dlca..example"}
+    - {name: Nobody}
+    - {name: Priya Shah, email: PRIYA@northbridge.example, mobile: "+447911123456"}
+"""
+
+
+def test_emails_are_checked_at_load_and_each_channel_is_a_delivery_of_its_own() -> None:
+    recipients = parse_recipients(EMAILS, "recipients.yml", known_clients=["dlca"])
+    assert [str(p) for p in recipients.problems] == [
+        "recipients.yml:7: phone +44770•••123 is not a valid number for Alan Reid in clients.dlca; "
+        "skipped (write it as '+447911123456' (E.164: + and the country code, in quotes))",
+        "recipients.yml:9: email t•••@dlca..example is not a valid address for Typo in clients.dlca; "
+        "skipped (write it as name@example.com)",
+        "recipients.yml:10: no phone and no email for Nobody in clients.dlca; skipped "
+        "(add phone: '+447911123456' (E.164: + and the country code, in quotes) or email: name@example.com)",
+        "recipients.yml:11: warning: unknown key 'mobile' for Priya Shah in clients.dlca "
+        "(use name, phone and email)",
+    ]
+    people = recipients.everyone()
+    assert [(p.name, p.phone, p.email) for p in people] == [
+        ("Priya Shah", "+447911123456", "priya@northbridge.example"),
+        ("Fiona Drummond", "", "fiona@dlca.example"), ("Alan Reid", "", "alan@dlca.example")]
+    assert [c.masked for c in recipients.contacts("sms")] == ["+44791•••456"]
+    assert [c.masked for c in recipients.contacts("email")] == [
+        "p•••@northbridge.example", "f•••@dlca.example", "a•••@dlca.example"]
+
+
+@pytest.mark.parametrize(("value", "address"), [
+    ("fiona@dlca.example", "fiona@dlca.example"),
+    (" Fiona.D+status@DLCA.Example ", "Fiona.D+status@dlca.example"),
+])
+def test_check_email(value: str, address: str) -> None:
+    assert check_email(value) == address
+
+
+@pytest.mark.parametrize("value", ["fiona", "fiona@dlca", "Fiona <f@dlca.example>", "f@@dlca.example",
+                                   "jürgen@dlca.example", "f@dlca.example\nBcc: x@y.example", 42, None])
+def test_check_email_refuses(value: object) -> None:
+    with pytest.raises(ValueError):
+        check_email(value)
+
+
+def test_mask_email() -> None:
+    assert mask_email("fiona@dlca.example") == "f•••@dlca.example"
+    assert mask_email("nonsense") == "n•••"
