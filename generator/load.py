@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import re
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,6 @@ from .model import (
     MAINTENANCE_STATUSES,
     PUBLIC,
     SEVERITIES,
-    Catalogue,
     Client,
     Incident,
     Review,
@@ -63,14 +61,6 @@ class _ExactYAMLHandler(YAMLHandler):
 
 
 _HANDLER = _ExactYAMLHandler()
-
-
-@dataclass
-class Loaded:
-    """What loading a set of files produced: the catalogue and every problem found."""
-
-    catalogue: Catalogue
-    problems: list[Problem] = field(default_factory=list)
 
 
 def read_text(path: Path, shown: str) -> str:
@@ -395,22 +385,3 @@ def incident_files(folder: Path) -> list[Path]:
     # Anything named *.md that is not a folder: a broken link or an unreadable file is
     # reported when it is read, rather than silently left out of the site.
     return sorted(p for p in folder.rglob("*.md") if not p.is_dir())
-
-
-def load_catalogue(folder: Path, paths: list[Path] | None = None) -> Loaded:
-    """Clients and incidents of ``folder`` (or just ``paths``), with every problem found."""
-    clients, problems = load_clients(folder / "clients.yml")
-    incidents = []
-    seen: dict[str, str] = {}
-    for path in paths if paths is not None else incident_files(folder):
-        incident, found = load_incident(path)
-        problems += found
-        if incident is None:
-            continue
-        if incident.id in seen:
-            problems.append(Problem(incident.path, 1, f"duplicate incident id {incident.id!r}",
-                                    f"{seen[incident.id]} has the same file name; rename one"))
-            continue
-        seen[incident.id] = incident.path
-        incidents.append(incident)
-    return Loaded(Catalogue(clients, tuple(incidents)), problems)

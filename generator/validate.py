@@ -7,9 +7,10 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .catalogue import load_catalogue
 from .config import Settings
 from .errors import Problem, display_path
-from .load import incident_files, load_catalogue
+from .load import incident_files
 from .model import FINAL_STATUSES, PUBLIC, Catalogue, Client, Incident, Update
 from .schema import suggestion
 from .times import FUTURE_SLACK, iso
