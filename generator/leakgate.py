@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -237,7 +238,8 @@ def text_needles(catalogue: Catalogue, public: bytes) -> Iterator[Needle]:
             yield Needle(form, what, shown)
 
 
-def key_word(needle: bytes, common: frozenset[Key] = frozenset(), counts: Mapping[Key, int] | None = None) -> bytes:
+def key_word(needle: bytes, common: frozenset[Key] = frozenset(),
+             counts: Mapping[Key, int] | None = None) -> bytes:
     """The word a needle is filed under: one enclosed by separators inside it.
 
     Such a word is a whole word in any text that holds the needle. Words of the theme's own
@@ -259,9 +261,11 @@ def key_word(needle: bytes, common: frozenset[Key] = frozenset(), counts: Mappin
 
 
 def pick_key(pool: Sequence[Key], common: frozenset[Key], counts: Mapping[Key, int]) -> Key:
-    """Of a needle's possible keys, the one fewest needles hold, avoiding ``common`` ones."""
+    """Of a needle's possible keys, the one fewest needles hold (the longest of those), avoiding
+    ``common`` ones."""
     usable = [k for k in pool if k not in common] or pool
-    return min(usable, key=lambda k: (counts.get(k, 0), -_length(k)), default=b"")
+    fewest = min((counts.get(k, 0) for k in usable), default=0)
+    return max((k for k in usable if counts.get(k, 0) == fewest), key=_length, default=b"")
 
 
 def _length(key: Key) -> int:
@@ -290,13 +294,14 @@ def key_pairs(needle: bytes) -> list[tuple[bytes, bytes]]:
     start = 0 if found and _SEPARATE[needle[0]] == 0x20 else 1
     end = len(found) if found and _SEPARATE[needle[-1]] == 0x20 else len(found) - 1
     run = found[start:end][:17]
-    return list(zip(run, run[1:], strict=False))
+    return list(pairwise(run))
 
 
 class NeedleIndex:
-    """Needles filed under a key word or pair of words, so a file is read once whatever their number."""
+    """Needles filed under a word or a pair of words, so a file is read once whatever their number."""
 
-    def __init__(self, needles: Iterable[Needle], canary: str | None, common: frozenset[Key] = frozenset()) -> None:
+    def __init__(self, needles: Iterable[Needle], canary: str | None,
+                 common: frozenset[Key] = frozenset()) -> None:
         needles = list(needles)
         # Words are found twice rather than kept: at 10,000 incidents, keeping them for 450,000
         # needles took 200 MB.
@@ -327,7 +332,7 @@ class NeedleIndex:
         # Needles have single spaces, so whatever the raw text holds, the collapsed one does.
         low = b" ".join(lowered(text).split())
         found = words(low)
-        keys = self.keys.intersection(found) | self.keys.intersection(zip(found, found[1:], strict=False))
+        keys = self.keys.intersection(found) | self.keys.intersection(pairwise(found))
         hits = [needle for key in keys for needle in self.by_key[key] if needle.text in low]
         # The canary is also checked directly: it is the last line of defence.
         if self.canary and self.canary.text in low and self.canary not in hits:
@@ -394,7 +399,7 @@ def theme_words(site_dir: Path) -> frozenset[Key]:
         if path.is_file():
             text = words(lowered(read_text(path)))
             found.update(text)
-            found.update(zip(text, text[1:], strict=False))
+            found.update(pairwise(text))
     return frozenset(found)
 
 

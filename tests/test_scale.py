@@ -93,14 +93,19 @@ def test_parallel_loading_gives_the_same_catalogue(tmp_path: Path, monkeypatch: 
     assert any(problems for _, problems in serial)
 
 
-def test_needles_are_filed_under_their_rarest_enclosed_word() -> None:
-    needles = [leakgate.Needle(leakgate.normalise(text), "test", text) for text in (
-        "engineers restored the server at head office", "engineers restored srv-00042 at the depot",
-        "engineers restored the phones at the clinic")]
-    index = leakgate.NeedleIndex(needles, None)
-    assert b"restored" not in index.words and b"engineers" not in index.words
-    assert index.words == {b"server", b"00042", b"phones"}
-    assert [n.shown for n in index.scan("Engineers restored SRV-00042 at the depot.")] == [needles[1].shown]
+def test_needles_are_filed_under_a_rare_word_or_pair(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = ["engineers restored the server at head office", "engineers restored srv-00042 at the depot",
+             "engineers restored the phones at the clinic"]
+    texts += [f"14:{minute:02d} service is partly restored at the depot" for minute in range(24)]
+    needles = [leakgate.Needle(leakgate.normalise(text), "test", text) for text in texts]
+    monkeypatch.setattr(leakgate, "CROWDED", 4)
+    digits = frozenset(f"{n:02d}".encode() for n in range(60))  # the theme's CSS is full of them
+    index = leakgate.NeedleIndex(needles, None, digits)
+    assert not {b"restored", b"engineers", b"partly"} & index.keys
+    assert b"00042" in index.keys and {(b"05", b"service"), (b"23", b"service")} <= index.keys
+    assert [n.shown for n in index.scan("Engineers restored SRV-00042 at the depot.")] == [texts[1]]
+    page = "<p>14:07 Service is partly restored at the depot</p>"
+    assert [n.shown for n in index.scan(page)] == [texts[3 + 7]]
 
 
 def test_public_text_holds_exactly_what_a_search_finds() -> None:
