@@ -30,11 +30,6 @@ def public_incidents(build: SiteBuild) -> list[Incident]:
     return sorted(found, key=lambda i: i.latest.at, reverse=True)
 
 
-def title_of(build: SiteBuild, incident: Incident) -> str:
-    """The title as readers see it, exercises marked."""
-    return f"{build.settings.drill_prefix}{incident.title}" if incident.drill else incident.title
-
-
 def page_url(build: SiteBuild, incident: Incident) -> str:
     """The absolute URL of a public incident's page."""
     return build.settings.site_url + keys.incident_path(build.secrets.site_secret, incident.id)
@@ -54,12 +49,12 @@ def _text(parent: ET.Element, tag: str, text: str, **attrs: str) -> ET.Element:
     return element
 
 
-def atom_entry(feed: ET.Element, build: SiteBuild, incident: Incident) -> None:
+def atom_entry(feed: ET.Element, build: SiteBuild, ctx: PageContext, incident: Incident) -> None:
     """One public incident as an Atom entry; its content is the whole timeline."""
     entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
     host = urlsplit(build.settings.site_url).hostname or "localhost"
     _text(entry, "id", f"tag:{host},{incident.started:%Y-%m-%d}:{incident.id}")
-    _text(entry, "title", title_of(build, incident))
+    _text(entry, "title", ctx.shown_title(incident))
     ET.SubElement(entry, f"{{{ATOM}}}link", {"href": page_url(build, incident)})
     _text(entry, "published", utc(incident.started))
     _text(entry, "updated", utc(incident.latest.at))
@@ -69,7 +64,7 @@ def atom_entry(feed: ET.Element, build: SiteBuild, incident: Incident) -> None:
     _text(entry, "content", timeline, type="text")
 
 
-def atom_feed(build: SiteBuild) -> ET.ElementTree:
+def atom_feed(build: SiteBuild, ctx: PageContext) -> ET.ElementTree:
     """The Atom feed of public incidents."""
     ET.register_namespace("", ATOM)
     base = build.settings.site_url
@@ -83,15 +78,15 @@ def atom_feed(build: SiteBuild) -> ET.ElementTree:
     entries = recent(build)
     _text(feed, "updated", utc(max((i.latest.at for i in entries), default=build.now)))
     for incident in entries:
-        atom_entry(feed, build, incident)
+        atom_entry(feed, build, ctx, incident)
     return ET.ElementTree(feed)
 
 
 def write_public_files(build: SiteBuild, site_dir: Path) -> None:
     """Write the feed, status.json, the status badge and maintenance.ics: public incidents only."""
-    ET.indent(tree := atom_feed(build))
-    tree.write(site_dir / FEED_FILE, encoding="utf-8", xml_declaration=True)
     ctx = PageContext(build.settings, build.catalogue, build.secrets.site_secret, build.now)
+    ET.indent(tree := atom_feed(build, ctx))
+    tree.write(site_dir / FEED_FILE, encoding="utf-8", xml_declaration=True)
     for name, text in status_api.status_files(ctx):
         (site_dir / name).write_text(text, encoding="utf-8")
     # Bytes: the text already ends its lines with CRLF, as RFC 5545 requires.
