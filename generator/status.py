@@ -139,8 +139,11 @@ def _day_status(day: date, spans: dict[str, list[Span]], zone: ZoneInfo, now: da
 def availability(component: str, incidents: Iterable[Incident], now: datetime, zone: ZoneInfo,
                  days: int = 90) -> Availability:
     """A component's daily status over the last ``days`` days up to ``now``, and its uptime."""
-    spans = _spans_by_level(component, incidents, now)
     today = now.astimezone(zone).date()
+    since = day_bounds(today - timedelta(days=days - 1), zone)[0]
+    # Only spans that reach into the period: each day looks at these, not at years of history.
+    spans = {level: [s for s in found if s[1] > since]
+             for level, found in _spans_by_level(component, incidents, now).items()}
     bars = tuple(_day_status(today - timedelta(days=back), spans, zone, now)
                  for back in range(days - 1, -1, -1))
     period = now - day_bounds(bars[0].day, zone)[0]
