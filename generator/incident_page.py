@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from .blocks import Block, PageSource, Prose
 from .markup import (
     at_clock,
     built_note,
@@ -27,21 +28,21 @@ _HEADING = re.compile(r"#{1,6}\s")
 _FENCE = re.compile(r"\s*(```|~~~)")
 
 
-def incident_markdown(ctx: PageContext, incident: Incident, url: str) -> str:
-    """The Markdown of one incident page; only a public incident's title reaches its front matter."""
+def incident_source(ctx: PageContext, incident: Incident, url: str) -> PageSource:
+    """One incident page; only a public incident's title reaches its front matter."""
     summary, sections = split_body(incident.body)
-    blocks = [
+    blocks: list[Block] = [
         _exercise_notice(incident),
         _header(ctx, incident, url),
         _facts(ctx, incident),
-        _prose(summary),
+        Prose(summary),
         _timeline(ctx, incident),
-        _prose(sections),
+        Prose(sections),
         _review(ctx, incident.review) if incident.review else "",
         built_note(ctx.now, ctx.zone),
     ]
     title = incident.title if incident.is_public else NEUTRAL_TITLE
-    return front_matter(title) + "\n" + "\n\n".join(b for b in blocks if b) + "\n"
+    return PageSource(front_matter(title), tuple(blocks))
 
 
 def split_body(body: str) -> tuple[str, str]:
@@ -54,11 +55,6 @@ def split_body(body: str) -> tuple[str, str]:
         elif not fenced and _HEADING.match(line):
             return "\n".join(lines[:number]).strip(), "\n".join(lines[number:]).strip()
     return "\n".join(lines).strip(), ""
-
-
-def _prose(markdown: str) -> str:
-    # md_in_html lets MkDocs render the engineer's Markdown inside our card.
-    return f'<div class="sitrep-prose" markdown="1">\n\n{markdown}\n\n</div>' if markdown else ""
 
 
 def _exercise_notice(incident: Incident) -> str:

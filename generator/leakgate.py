@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 MIN_LENGTH = 12
 # A needle whose rarest word this many needles hold is filed under a pair of words instead.
-CROWDED = 32
+CROWDED = 256
 SHOWN = 24  # characters of a leaked string shown in the error: enough to find it, no more
 MAX_REPORTED = 20
 # Words are runs of ASCII letters, digits and _ (text is lowered first) and of any non-ASCII
@@ -98,10 +98,16 @@ def pieces(prose: str) -> Iterator[str]:
             yield piece.strip(" \t,;:.!?")
 
 
-def encodings(text: str, in_urls: bool) -> set[bytes]:
-    """``text`` as HTML (both quote styles), JSON and, for names and titles, a URL would write it."""
+def encodings(text: str, in_urls: bool, normalised: bytes | None = None) -> set[bytes]:
+    """``text`` as HTML (both quote styles), JSON and, for names and titles, a URL would write it.
+
+    ``normalised`` is ``normalise(text)`` when the caller has it already.
+    """
+    special = not text.isascii() or any(c in text for c in "&<>\"'\\")
+    if not special and not in_urls:  # most texts: every encoding writes them as they are
+        return {normalised if normalised is not None else normalise(text)}
     forms = {text}
-    if not text.isascii() or any(c in text for c in "&<>\"'\\"):
+    if special:
         escaped = html.escape(text, quote=True)
         forms |= {html.escape(text, quote=False), escaped,
                   escaped.replace("&#x27;", "&#39;").replace("&quot;", "&#34;"),
@@ -231,10 +237,10 @@ def text_needles(catalogue: Catalogue, public: bytes) -> Iterator[Needle]:
             continue
         seen.add(plain)
         needle = normalise(plain)
-        if key_word(needle) in index.vocabulary and index.holds(needle):
+        if index.holds(needle) and key_word(needle) in index.vocabulary:
             continue
         shown = plain if len(plain) <= SHOWN else plain[: SHOWN - 1] + "…"
-        for form in encodings(plain, in_urls=what.startswith(("title", "name", "component"))):
+        for form in encodings(plain, what.startswith(("title", "name", "component")), needle):
             yield Needle(form, what, shown)
 
 
@@ -310,15 +316,16 @@ class NeedleIndex:
         crowded = []
         for needle in needles:
             word = pick_key(key_words(needle.text), common, counts)
-            if counts[word] > CROWDED and key_pairs(needle.text):
-                crowded.append((needle, word))
+            pool = key_pairs(needle.text) if counts[word] > CROWDED else []
+            if pool:
+                crowded.append((needle, word, pool))
             else:
                 self.by_key.setdefault(word, []).append(needle)
         # Generic sentences ("14:05 Service is partly restored at the depot") share every word
         # with thousands of others; a pair of their words ("05 service") is far rarer.
-        pairs: Counter[Key] = Counter(pair for needle, _ in crowded for pair in set(key_pairs(needle.text)))
-        for needle, word in crowded:
-            pair = pick_key(key_pairs(needle.text), common, pairs)
+        pairs: Counter[Key] = Counter(pair for _, _, pool in crowded for pair in set(pool))
+        for needle, word, pool in crowded:
+            pair = pick_key(pool, common, pairs)
             self.by_key.setdefault(pair if pairs[pair] < counts[word] else word, []).append(needle)
         self.keys = frozenset(self.by_key)
         self.canary = Needle(normalise(canary), "the canary planted in every protected page before "
@@ -340,13 +347,17 @@ class NeedleIndex:
         return hits
 
 
-def build_index(build: SiteBuild, canary: str | None, common: frozenset[Key] = frozenset()) -> NeedleIndex:
-    """Every needle of this build, filed away from the ``common`` words of the theme."""
+def gather_needles(build: SiteBuild) -> list[Needle]:
+    """Every needle of this build: protected texts not also public, secrets and keys."""
     # The build's own clock is printed on public pages ("built at …") and in status.json.
     clock = [build.now.isoformat()[:16], build.now.astimezone(UTC).isoformat()[:16]]
     public = public_text(build.catalogue, [*build.public_sources, *clock])
-    needles = [*text_needles(build.catalogue, public), *secret_needles(build.secrets, build.catalogue)]
-    return NeedleIndex(needles, canary, common)
+    return [*text_needles(build.catalogue, public), *secret_needles(build.secrets, build.catalogue)]
+
+
+def build_index(build: SiteBuild, canary: str | None, common: frozenset[Key] = frozenset()) -> NeedleIndex:
+    """Every needle of this build, filed away from the ``common`` words of the theme."""
+    return NeedleIndex(gather_needles(build), canary, common)
 
 
 def read_text(path: Path) -> str:

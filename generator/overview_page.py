@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from . import status
+from .blocks import Block, PageSource
 from .maintenance_calendar import calendar_block
 from .markup import (
     at_clock,
@@ -33,7 +34,7 @@ STAFF_TITLE = "Staff overview"
 RECENT = timedelta(days=7)
 
 
-def client_markdown(ctx: PageContext, client: Client, url: str) -> str:
+def client_source(ctx: PageContext, client: Client, url: str) -> PageSource:
     """A client's status page: banner, active and upcoming work, components, history."""
     incidents = _merge(ctx.catalogue.for_client(client.id), ctx.public_incidents())
     level = status.banner_level(incidents, ctx.now)
@@ -51,7 +52,7 @@ def client_markdown(ctx: PageContext, client: Client, url: str) -> str:
     return page(CLIENT_TITLE, blocks)
 
 
-def staff_markdown(ctx: PageContext, url: str) -> str:
+def staff_source(ctx: PageContext, url: str) -> PageSource:
     """Every client at a glance for the provider's staff, drills marked as exercises."""
     incidents = sorted(ctx.catalogue.incidents, key=lambda i: i.started, reverse=True)
     level = status.banner_level(incidents, ctx.now)
@@ -73,9 +74,9 @@ def staff_markdown(ctx: PageContext, url: str) -> str:
     return page(STAFF_TITLE, blocks)
 
 
-def page(title: str, blocks: Sequence[str]) -> str:
-    """Front matter and the non-empty blocks, separated so Markdown keeps each HTML block whole."""
-    return front_matter(title) + "\n" + "\n\n".join(b for b in blocks if b) + "\n"
+def page(title: str, blocks: Sequence[Block]) -> PageSource:
+    """A page of ``title`` made of ``blocks`` (empty ones are left out when it is rendered)."""
+    return PageSource(front_matter(title), tuple(blocks))
 
 
 def header(crumbs: str, title: str) -> str:

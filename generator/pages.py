@@ -1,5 +1,8 @@
 """The pages of the site, as Markdown handed to MkDocs: landing, overviews and incidents.
 
+Each page's own HTML rides beside its Markdown (``blocks``): MkDocs renders only placeholders
+and the engineers' prose, and ``site.page_content`` swaps the HTML back in.
+
 Protected pages carry a neutral title in their front matter; everything a reader must not see
 without a key (titles, client names, components, times, messages) is in the Markdown body,
 which the protection step encrypts once MkDocs has rendered it.
@@ -11,9 +14,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import maintenance_calendar, status, status_api
-from .incident_page import incident_markdown
+from .blocks import Lifted, PageSource, lift, new_nonce, restore
+from .incident_page import incident_source
 from .markup import banner, built_note
-from .overview_page import client_markdown, header, history, lists, page, staff_markdown
+from .overview_page import client_source, header, history, lists, page, staff_source
 from .report_page import report_pages
 from .stats_page import stats_page
 from .view import PageContext
@@ -30,11 +34,21 @@ class GeneratedPage:
     """One generated page and who may read it."""
 
     src_uri: str
-    markdown: str
+    source: Lifted  # the Markdown MkDocs renders, and the HTML blocks its placeholders stand for
     kind: str  # landing | staff | client | incident
     protected: bool
     incident_id: str | None = None
     client_ids: tuple[str, ...] = ()
+    nonce: str = ""  # of the placeholders in ``source``
+
+    @property
+    def markdown(self) -> str:
+        """The Markdown handed to MkDocs."""
+        return self.source.markdown
+
+    def restore(self, rendered: str) -> str:
+        """The page as MkDocs rendered it, with its HTML blocks back in place."""
+        return restore(rendered, self.nonce, self.source.html, self.src_uri)
 
     @property
     def url(self) -> str:
@@ -45,25 +59,31 @@ class GeneratedPage:
 def build_pages(build: SiteBuild) -> list[GeneratedPage]:
     """Every generated page of the site."""
     ctx = PageContext(build.settings, build.catalogue, build.secrets.site_secret, build.now)
-    pages = [GeneratedPage("index.md", landing_markdown(ctx), "landing", False)]
+    nonce = new_nonce()
+
+    def generated(url: str, source: PageSource, kind: str, protected: bool, incident_id: str | None = None,
+                  client_ids: tuple[str, ...] = ()) -> GeneratedPage:
+        return GeneratedPage(url + "index.md", lift(source, nonce), kind, protected, incident_id, client_ids,
+                             nonce)
+
+    pages = [generated("", landing_source(ctx), "landing", False)]
     staff_url = ctx.staff_url()
     # No client ids: only the staff passphrase opens the staff overview.
-    pages.append(GeneratedPage(staff_url + "index.md", staff_markdown(ctx, staff_url), "staff", True))
+    pages.append(generated(staff_url, staff_source(ctx, staff_url), "staff", True))
     for client in ctx.catalogue.clients.values():
         url = ctx.client_url(client.id)
-        pages.append(GeneratedPage(url + "index.md", client_markdown(ctx, client, url), "client", True,
-                                   client_ids=(client.id,)))
+        pages.append(generated(url, client_source(ctx, client, url), "client", True, client_ids=(client.id,)))
     for incident in ctx.catalogue.incidents:
         url = ctx.incident_url(incident.id)
-        pages.append(GeneratedPage(url + "index.md", incident_markdown(ctx, incident, url), "incident",
-                                   not incident.is_public, incident.id, incident.clients))
-    for url, markdown in [*report_pages(ctx), stats_page(ctx)]:
+        pages.append(generated(url, incident_source(ctx, incident, url), "incident", not incident.is_public,
+                               incident.id, incident.clients))
+    for url, source in [*report_pages(ctx), stats_page(ctx)]:
         # Staff only, like the staff overview: no client id.
-        pages.append(GeneratedPage(url + "index.md", markdown, "staff", True))
+        pages.append(generated(url, source, "staff", True))
     return pages
 
 
-def landing_markdown(ctx: PageContext) -> str:
+def landing_source(ctx: PageContext) -> PageSource:
     """The public front page: the organisation, public incidents, and room for the passphrase box.
 
     It names no client and no protected incident: only ``client: public`` incidents appear.

@@ -16,6 +16,7 @@ import re
 from datetime import datetime, timedelta
 
 from . import keys
+from .blocks import Markdown, PageSource
 from .check import review_due, review_held, review_pending
 from .drill_report import Report, report_markdown
 from .history import History, read_history
@@ -47,8 +48,8 @@ def listed(ctx: PageContext) -> list[Incident]:
             if not i.is_maintenance and (i.started >= since or _actions_open(i))]
 
 
-def report_pages(ctx: PageContext) -> list[tuple[str, str]]:
-    """(URL, Markdown) of each listed incident's report page."""
+def report_pages(ctx: PageContext) -> list[tuple[str, PageSource]]:
+    """(URL, page) of each listed incident's report page."""
     found = listed(ctx)
     if not found:
         return []
@@ -60,14 +61,14 @@ def report_pages(ctx: PageContext) -> list[tuple[str, str]]:
     return pages
 
 
-def report_page(ctx: PageContext, incident: Incident, history: History | None, url: str) -> str:
+def report_page(ctx: PageContext, incident: Incident, history: History | None, url: str) -> PageSource:
     """One report page: a link back to the staff overview, the report, and when it was built."""
     names = [ctx.client_name(c) for c in incident.clients]
     versions = history.of(incident.id) if history is not None else None
     report = Report(incident, names, ctx.settings, ctx.now, versions, None, SITE_NOTE.format(id=incident.id))
     crumbs = f'<p class="sitrep-crumbs"><a href="{href(url, ctx.staff_url())}">Staff overview</a></p>'
-    return (front_matter(TITLE) + "\n" + crumbs + "\n\n" + report_markdown(report, page_escape) + "\n"
-            + built_note(ctx.now, ctx.zone) + "\n")
+    return PageSource(front_matter(TITLE),
+                      (crumbs, Markdown(report_markdown(report, page_escape)), built_note(ctx.now, ctx.zone)))
 
 
 def review_state(ctx: PageContext, incident: Incident) -> str:

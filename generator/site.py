@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -12,11 +13,12 @@ from typing import Any
 
 from mkdocs.structure.toc import TableOfContents
 
-from . import protect
+from . import page_shells, protect
 from .config import Settings, settings_from
 from .errors import ConfigError, InputError, SitrepError
 from .feeds import write_public_files
 from .leakgate import check_for_leaks
+from .leakgate_child import GateChild
 from .model import PUBLIC, Catalogue
 from .pages import GeneratedPage, build_pages
 from .secrets import Secrets, is_ci, load_secrets
@@ -38,11 +40,17 @@ class SiteBuild:
     protection: protect.Protection | None = None
     # Text the site publishes by design (its names): not a leak when found.
     public_sources: list[str] = field(default_factory=list)
+    # The leak gate working beside MkDocs; None where it runs at the end, in this process.
+    gate: GateChild | None = None
+    # Protected pages filled into their kind's theme shell (None: every page rendered).
+    shells: page_shells.Shells | None = None
 
 
 # Builds the same pages without encryption or leak gate, so bench/bench_protect.py can measure
 # what protection costs. Refused under CI; announced loudly wherever it is honoured.
 UNPROTECTED_BENCHMARK = "SITREP_BENCH_UNPROTECTED"
+# Renders every protected page with the theme too and stops on any difference from its shell.
+VERIFY_SHELLS = "SITREP_VERIFY_SHELLS"
 
 
 def build_clock(env: dict[str, str] | None = None) -> datetime:
@@ -66,9 +74,26 @@ def start_build(mkdocs_config: dict[str, Any], config_file: Path) -> SiteBuild:
         raise InputError(errors)
     client_ids = [c for c in catalogue.clients if c != PUBLIC]
     secrets = load_secrets(settings.state_dir, client_ids)
-    protection = None if unprotected_benchmark(os.environ) else protect.start(secrets)
-    return SiteBuild(settings, secrets, catalogue, now, protection=protection,
-                     public_sources=public_sources(mkdocs_config, settings))
+    build = SiteBuild(settings, secrets, catalogue, now,
+                      public_sources=public_sources(mkdocs_config, settings))
+    if unprotected_benchmark(os.environ):
+        return build
+    build.gate = start_gate(build)
+    build.protection = protect.start(secrets)
+    build.shells = page_shells.Shells(verify=bool(os.environ.get(VERIFY_SHELLS)))
+    return build
+
+
+def start_gate(build: SiteBuild) -> GateChild | None:
+    """The leak gate in a forked child, or None where forking is unsafe or impossible."""
+    # Forking a process that has threads (``mkdocs serve``) can hang the child: there, and
+    # where processes cannot start, the gate runs at the end in this process instead.
+    if threading.active_count() > 1:
+        return None
+    try:
+        return GateChild(build)
+    except OSError:
+        return None
 
 
 def unprotected_benchmark(env: Mapping[str, str]) -> bool:
@@ -103,6 +128,24 @@ def _protected(build: SiteBuild, page: Any) -> GeneratedPage | None:
     return generated
 
 
+def theme_env(build: SiteBuild, env: Any) -> None:
+    """The theme's templates, for the shells of protected pages."""
+    if build.shells is not None:
+        build.shells.env = env
+
+
+def page_context(build: SiteBuild, page: Any, context: dict[str, Any], site_dir: Path) -> dict[str, Any]:
+    """Before a page is rendered: a protected page's document from its shell.
+
+    By now MkDocs has written the theme (assets, 404 page), which the leak gate was waiting for.
+    """
+    if build.gate is not None and build.protection is not None:
+        build.gate.theme_written(site_dir, build.protection.canary)
+    if build.shells is not None and page.meta.get("template") == page_shells.TEMPLATE:
+        context["sitrep_document"] = build.shells.document(page, context)
+    return context
+
+
 def page_markdown(build: SiteBuild, page: Any, markdown: str) -> str:
     """Mark a protected page for the theme, drop what it would show, and plant the canary."""
     if _protected(build, page) is None or build.protection is None:
@@ -115,12 +158,17 @@ def page_markdown(build: SiteBuild, page: Any, markdown: str) -> str:
 
 
 def page_content(build: SiteBuild, page: Any, html: str) -> str:
-    """The HTML body MkDocs rendered for ``page``, encrypted when the page is protected."""
+    """The HTML body MkDocs rendered for ``page``, with its blocks back, encrypted when protected."""
+    own = build.pages.get(page.file.src_uri)
+    if own is not None:
+        html = own.restore(html)
     generated = _protected(build, page)
     if generated is None:
         return html
     # The theme renders page.toc in clear beside the content; the browser rebuilds it.
     page.toc = TableOfContents([])
+    if build.shells is not None:
+        page.meta["template"] = page_shells.TEMPLATE
     return protect.protect_content(build, generated, html)
 
 
@@ -130,10 +178,15 @@ def finish_build(build: SiteBuild, site_dir: Path) -> None:
     if build.protection is None:
         return
     protect.write_keyring(build, build.protection, site_dir)
-    check_for_leaks(build, site_dir, build.protection.canary)
+    if build.gate is not None:
+        build.gate.check(site_dir, build.protection.canary)
+    else:
+        check_for_leaks(build, site_dir, build.protection.canary)
 
 
 def abandon_build(build: SiteBuild) -> None:
-    """Stop a failed build's background work (the PBKDF2 workers)."""
+    """Stop a failed build's background work (the PBKDF2 workers, the leak gate)."""
     if build.protection is not None:
         build.protection.passphrase_keys.close()
+    if build.gate is not None:
+        build.gate.close()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
+from .blocks import PageSource
 from .check import needs_review, review_held
 from .markup import SEVERITY_LABELS, built_note, front_matter, section
 from .model import PUBLIC, SEVERITIES, Incident
@@ -92,7 +93,7 @@ def _table(title: str, incidents: Sequence[Incident], zone: ZoneInfo) -> str:
     return section(title, [table], "sitrep-stats-client")
 
 
-def stats_markdown(ctx: PageContext, url: str) -> str:
+def stats_source(ctx: PageContext, url: str) -> PageSource:
     """The statistics page: every client together, then each client, then public incidents."""
     catalogue, zone = ctx.catalogue, ctx.zone
     blocks = [f'<p class="sitrep-crumbs"><a href="{href(url, ctx.staff_url())}">Staff overview</a></p>',
@@ -103,10 +104,10 @@ def stats_markdown(ctx: PageContext, url: str) -> str:
     if public:
         blocks.append(_table("Public incidents", public, zone))
     blocks.append(built_note(ctx.now, zone))
-    return front_matter(TITLE) + "\n" + "\n\n".join(blocks) + "\n"
+    return PageSource(front_matter(TITLE), tuple(blocks))
 
 
-def stats_page(ctx: PageContext) -> tuple[str, str]:
-    """(URL, Markdown) of the statistics page."""
+def stats_page(ctx: PageContext) -> tuple[str, PageSource]:
+    """(URL, page) of the statistics page."""
     url = stats_url(ctx)
-    return url, stats_markdown(ctx, url)
+    return url, stats_source(ctx, url)
