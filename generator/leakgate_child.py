@@ -15,6 +15,8 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import sys
+import threading
 import traceback
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -35,17 +37,30 @@ from .leakgate import (
 if TYPE_CHECKING:
     from .site import SiteBuild
 
-# Forked, not spawned: the child shares the validated catalogue instead of loading it again.
-_FORK = multiprocessing.get_context("fork")
+
+def can_fork() -> bool:
+    """Whether the gate may be forked: on Linux, from a process without threads.
+
+    Forked, not spawned: the child shares the validated catalogue instead of loading it again.
+    But a process with threads (``mkdocs serve``) can leave a lock held in the child, and
+    macOS's system libraries are not safe to fork: there the gate runs at the end in-process.
+    """
+    return sys.platform.startswith("linux") and threading.active_count() == 1
+
+
+def _fork() -> multiprocessing.context.ForkContext:
+    context = multiprocessing.get_context("fork")
+    assert isinstance(context, multiprocessing.context.ForkContext)
+    return context
 
 
 class GateChild:
     """A forked leak gate: ``theme_written`` once, then ``check`` once (or ``close``)."""
 
     def __init__(self, build: SiteBuild) -> None:
-        self._conn, child_end = _FORK.Pipe()
+        self._conn, child_end = _fork().Pipe()
         # A daemon: it never outlives the build, whatever way the build ends.
-        self._process = _FORK.Process(target=_run, args=(build, child_end), name="sitrep-leak-gate",
+        self._process = _fork().Process(target=_run, args=(build, child_end), name="sitrep-leak-gate",
                                       daemon=True)
         self._process.start()
         child_end.close()
@@ -106,7 +121,7 @@ def scan_on_two_cores(site_dir: Path, index: NeedleIndex) -> list[tuple[Path, Ne
         return find_leaks(site_dir, index)
     # Interleaved, so both halves hold a share of the large overview pages. A plain fork: a
     # daemon process may not start a multiprocessing pool.
-    reader, writer = _FORK.Pipe(duplex=False)
+    reader, writer = _fork().Pipe(duplex=False)
     pid = os.fork()
     if pid == 0:
         try:

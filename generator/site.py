@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,7 +17,7 @@ from .config import Settings, settings_from
 from .errors import ConfigError, InputError, SitrepError
 from .feeds import write_public_files
 from .leakgate import check_for_leaks
-from .leakgate_child import GateChild
+from .leakgate_child import GateChild, can_fork
 from .model import PUBLIC, Catalogue
 from .pages import GeneratedPage, build_pages
 from .secrets import Secrets, is_ci, load_secrets
@@ -85,10 +84,9 @@ def start_build(mkdocs_config: dict[str, Any], config_file: Path) -> SiteBuild:
 
 
 def start_gate(build: SiteBuild) -> GateChild | None:
-    """The leak gate in a forked child, or None where forking is unsafe or impossible."""
-    # Forking a process that has threads (``mkdocs serve``) can hang the child: there, and
-    # where processes cannot start, the gate runs at the end in this process instead.
-    if threading.active_count() > 1:
+    """The leak gate in a forked child, or None where forking is unsafe or impossible (the gate
+    then runs at the end, in this process)."""
+    if not can_fork():
         return None
     try:
         return GateChild(build)
