@@ -7,7 +7,8 @@ connection reset) is never retried blindly: the message list is searched for the
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
@@ -108,9 +109,11 @@ class Twilio:
             return None
 
     def _find(self, to: str, body_sha: str, since: datetime) -> str:
-        # DateSent filters by UTC day: start a day early so a claim near midnight is covered.
-        params: dict[str, str] | None = {"To": to, "DateSent>": f"{since - timedelta(days=1):%Y-%m-%d}",
-                                         "PageSize": "100"}
+        # Not filtered by DateSent: a message Twilio still has queued has no date_sent, and a
+        # resend of it is exactly what reconciling must prevent. The list is newest first, so
+        # it is read back to a day before the claim (clocks differ) and no further.
+        params: dict[str, str] | None = {"To": to, "PageSize": "100"}
+        oldest = since - timedelta(days=1)
         url = self.url
         for _ in range(MAX_PAGES):
             response = self.session.get(url, params=params, auth=self._auth, timeout=self.timeout)
@@ -120,6 +123,8 @@ class Twilio:
             response.raise_for_status()
             page = _json(response)
             for item in page.get("messages") or []:
+                if _created(item) < oldest:
+                    return ""
                 if body_digest(str(item.get("body", ""))) == body_sha:
                     return str(item.get("sid") or "found")
             next_uri = page.get("next_page_uri")
@@ -127,6 +132,15 @@ class Twilio:
                 return ""
             url, params = self.base_url + str(next_uri), None
         return ""
+
+
+def _created(item: dict[str, Any]) -> datetime:
+    """When Twilio created a listed message (RFC 2822 text); the far future if unreadable,
+    so that an odd entry never ends the search early."""
+    try:
+        return parsedate_to_datetime(str(item.get("date_created")))
+    except (TypeError, ValueError):
+        return datetime.max.replace(tzinfo=UTC)
 
 
 def _json(response: requests.Response) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import json
 import socket
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -119,6 +119,23 @@ def test_read_timeout_is_unknown_until_the_list_shows_it(twilio: FakeTwilio,
 def test_slow_answer_within_the_timeout_is_sent(twilio: FakeTwilio, session: requests.Session) -> None:
     twilio.plan, twilio.slow_seconds = ["slow"], 0.2
     assert client(twilio, session).send(message(), FOREVER).status == "sent"
+
+
+def test_a_message_still_queued_is_found_not_sent_again(twilio: FakeTwilio,
+                                                        session: requests.Session) -> None:
+    # Twilio accepted it but the answer was lost; it has no date_sent yet (a busy sender).
+    twilio.plan, twilio.hold_in_queue = ["drop"], True
+    outcome = client(twilio, session).send(message(), FOREVER)
+    assert outcome.status == "sent" and "found in Twilio's message list" in outcome.error
+    assert client(twilio, session).look_up(TO, "key0", message().body_sha, datetime.now(UTC)) is True
+    assert twilio.posts == 1 and len(twilio.messages) == 1
+
+
+def test_look_up_stops_at_messages_older_than_the_claim(twilio: FakeTwilio,
+                                                         session: requests.Session) -> None:
+    twilio.accept({"To": TO, "Body": message(0).body})
+    twilio.messages[0].created -= timedelta(days=3)
+    assert client(twilio, session).look_up(TO, "key0", message(0).body_sha, datetime.now(UTC)) is False
 
 
 def test_look_up_follows_pages(twilio: FakeTwilio, session: requests.Session) -> None:

@@ -33,6 +33,7 @@ class Accepted:
     sender: str
     validity: str
     created: datetime
+    sent: datetime | None  # None while Twilio still has it queued
 
 
 @dataclass
@@ -44,6 +45,8 @@ class FakeTwilio:
     slow_seconds: float = 0.5
     plan: list[str] = field(default_factory=list)
     invalid: set[str] = field(default_factory=set)
+    # Messages stay queued (no date_sent), as on a busy sender: DateSent filters miss them.
+    hold_in_queue: bool = False
     messages: list[Accepted] = field(default_factory=list)
     posts: int = 0
     accepted: threading.Event = field(default_factory=threading.Event)
@@ -99,7 +102,8 @@ class FakeTwilio:
         """Record a message as accepted."""
         message = Accepted("SM" + uuid.uuid4().hex, form.get("To", ""), form.get("Body", ""),
                            form.get("From") or form.get("MessagingServiceSid", ""),
-                           form.get("ValidityPeriod", ""), datetime.now(UTC))
+                           form.get("ValidityPeriod", ""), now := datetime.now(UTC),
+                           None if self.hold_in_queue else now)
         with self.lock:
             self.messages.append(message)
         self.accepted.set()
@@ -107,10 +111,11 @@ class FakeTwilio:
 
 
 def _resource(m: Accepted) -> dict[str, Any]:
-    return {"sid": m.sid, "to": m.to, "from": m.sender, "body": m.body, "status": "queued",
+    return {"sid": m.sid, "to": m.to, "from": m.sender, "body": m.body,
+            "status": "queued" if m.sent is None else "sent",
             "num_segments": "1", "error_code": None, "error_message": None,
             "date_created": m.created.strftime("%a, %d %b %Y %H:%M:%S +0000"),
-            "date_sent": m.created.strftime("%a, %d %b %Y %H:%M:%S +0000")}
+            "date_sent": m.sent.strftime("%a, %d %b %Y %H:%M:%S +0000") if m.sent else None}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -178,11 +183,13 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._path_ok(parts.path) or not self._authorised():
             return
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-        since = query.get("DateSent>", "1970-01-01")
+        since = query.get("DateSent>")
         size, page = int(query.get("PageSize", "50")), int(query.get("Page", "0"))
         with self.twilio.lock:
             found = [m for m in reversed(self.twilio.messages)  # newest first, as Twilio lists
-                     if m.to == query.get("To", m.to) and f"{m.created:%Y-%m-%d}" >= since]
+                     if m.to == query.get("To", m.to)
+                     # A date filter matches only messages with a date_sent.
+                     and (since is None or (m.sent is not None and f"{m.sent:%Y-%m-%d}" >= since))]
         chunk = found[page * size : (page + 1) * size]
         more = len(found) > (page + 1) * size
         next_uri = (f"{parts.path}?To={quote(query.get('To', ''))}&PageSize={size}&Page={page + 1}"
