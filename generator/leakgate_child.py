@@ -23,16 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import SitrepError
-from .leakgate import (
-    LeakError,
-    Needle,
-    NeedleIndex,
-    describe,
-    find_leaks,
-    gather_needles,
-    read_text,
-    theme_words,
-)
+from .leakgate import LeakError, describe, find_leaks, gather_needles, read_text, theme_words
+from .needle_index import Needle, NeedleIndex
 
 if TYPE_CHECKING:
     from .site import SiteBuild

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from test_leakgate import TITLE, example_build
 
-from generator import leakgate, leakgate_child
+from generator import leakgate, leakgate_child, needle_index
 from generator.errors import SitrepError
 from generator.leakgate_child import GateChild
 
@@ -55,7 +55,7 @@ def test_leaks_are_reported_as_in_one_process(site_copy: Path) -> None:
 
 
 def test_a_failing_child_stops_the_build(site_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(build: object) -> list[leakgate.Needle]:
+    def broken(build: object) -> list[needle_index.Needle]:
         raise RuntimeError("needles unavailable")
 
     monkeypatch.setattr(leakgate_child, "gather_needles", broken)  # the fork inherits it
@@ -74,9 +74,9 @@ def test_a_killed_child_stops_the_build(site_copy: Path) -> None:
 
 
 def test_two_cores_find_what_one_finds(tmp_path: Path) -> None:
-    needles = [leakgate.Needle(leakgate.normalise(f"protected sentence number {n} ends"), "test", str(n))
-               for n in range(50)]
-    index = leakgate.NeedleIndex(needles, CANARY)
+    texts = [f"protected sentence number {n} ends" for n in range(50)]
+    needles = [needle_index.Needle(needle_index.normalise(t), "test", t) for t in texts]
+    index = needle_index.NeedleIndex(needles, CANARY)
     for n in range(300):  # enough files for the helper to be forked
         text = f"page {n}: protected sentence number {n % 60} ends" + (f" {CANARY}" if n == 123 else "")
         (tmp_path / f"p{n:03}.html").write_text(text, encoding="utf-8")

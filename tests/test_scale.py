@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator import catalogue, leakgate, yamlsource
+from generator import catalogue, leakgate, needle_index, yamlsource
 from generator.errors import InputError
 from generator.load import incident_files
 
@@ -97,10 +97,10 @@ def test_needles_are_filed_under_a_rare_word_or_pair(monkeypatch: pytest.MonkeyP
     texts = ["engineers restored the server at head office", "engineers restored srv-00042 at the depot",
              "engineers restored the phones at the clinic"]
     texts += [f"14:{minute:02d} service is partly restored at the depot" for minute in range(24)]
-    needles = [leakgate.Needle(leakgate.normalise(text), "test", text) for text in texts]
-    monkeypatch.setattr(leakgate, "CROWDED", 4)
+    needles = [needle_index.Needle(needle_index.normalise(text), "test", text) for text in texts]
+    monkeypatch.setattr(needle_index, "CROWDED", 4)
     digits = frozenset(f"{n:02d}".encode() for n in range(60))  # the theme's CSS is full of them
-    index = leakgate.NeedleIndex(needles, None, digits)
+    index = needle_index.NeedleIndex(needles, None, digits)
     assert not {b"restored", b"engineers", b"partly"} & index.keys
     assert b"00042" in index.keys and {(b"05", b"service"), (b"23", b"service")} <= index.keys
     assert [n.shown for n in index.scan("Engineers restored SRV-00042 at the depot.")] == [texts[1]]
@@ -110,10 +110,10 @@ def test_needles_are_filed_under_a_rare_word_or_pair(monkeypatch: pytest.MonkeyP
 
 def test_public_text_holds_exactly_what_a_search_finds() -> None:
     texts = [t for text in incidents.incident_files(60).values() for t in leakgate.pieces(text)]
-    public = leakgate.normalise("\n".join(texts[::3]))
-    index = leakgate.PublicText(public)
+    public = needle_index.normalise("\n".join(texts[::3]))
+    index = needle_index.PublicText(public)
     rng = random.Random(2)
-    needles = [leakgate.normalise(t) for t in texts if len(t) >= leakgate.MIN_LENGTH]
+    needles = [needle_index.normalise(t) for t in texts if len(t) >= leakgate.MIN_LENGTH]
     for _ in range(500):
         start = rng.randrange(len(public) - 100)
         needles.append(public[start : start + rng.randint(12, 90)])
