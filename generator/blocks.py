@@ -99,6 +99,8 @@ def restore(rendered: str, nonce: str, html: tuple[str, ...], where: str) -> str
 
     def swap(match: re.Match[str]) -> str:
         number = int(match.group(1))
+        if number >= len(html):  # not one of this page's: left as it is
+            return match.group(0)
         seen[number] += 1
         return html[number]
 

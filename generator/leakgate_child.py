@@ -124,7 +124,9 @@ def scan_on_two_cores(site_dir: Path, index: NeedleIndex) -> list[tuple[Path, Ne
     writer.close()
     try:
         mine = _scan_files(paths[0::2], index)
-        theirs = reader.recv()  # EOFError if the helper died: the caller fails closed
+        theirs = reader.recv()
+    except EOFError:
+        raise RuntimeError("the gate's second scanning process ended without an answer") from None
     finally:
         os.waitpid(pid, 0)
     return sorted([*mine, *theirs], key=lambda hit: hit[0])
