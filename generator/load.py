@@ -51,13 +51,29 @@ class _ExactYAMLHandler(YAMLHandler):
 
     def split(self, text: str) -> tuple[str, str]:
         """Front matter and body; ValueError when the ``---`` lines are missing."""
-        lines = text.split("\n")
-        if not lines or lines[0].rstrip() != "---":
-            raise ValueError("no opening ---")
-        for index in range(1, len(lines)):
-            if lines[index].rstrip() in ("---", "..."):
-                return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :])
+        fm, body, _ = front_matter_bounds(text)
+        return fm, body
+
+
+# A line that closes front matter: '---' or '...', then only whitespace (what str.rstrip drops).
+_CLOSING = re.compile(r"\n(?:---|\.\.\.)[^\S\n]*(?=\n|\Z)")
+
+
+def front_matter_bounds(text: str) -> tuple[str, str, int]:
+    """Front matter, body, and the line of the closing ``---``; ValueError when a line is missing.
+
+    The same as splitting the text into lines and looking for the first line after the first
+    that is '---' or '...' once stripped, by one regex search from newline to newline.
+    """
+    first_end = text.find("\n")
+    if text[: first_end if first_end >= 0 else len(text)].rstrip() != "---":
+        raise ValueError("no opening ---")
+    closing = _CLOSING.search(text, first_end) if first_end >= 0 else None
+    if closing is None:
         raise ValueError("no closing ---")
+    after = closing.end() + 1  # past the newline that ends the closing line, if any
+    line = text.count("\n", 0, closing.start()) + 2
+    return text[first_end + 1 : closing.start()], text[after:], line
 
 
 _HANDLER = _ExactYAMLHandler()
@@ -103,7 +119,7 @@ def split_front_matter(text: str, shown: str) -> tuple[str, str, int]:
                                   "start it with front matter, or write it with sitrep new")])
     text = text.removeprefix("\ufeff")
     try:
-        fm, body = _HANDLER.split(text)
+        fm, body, closing = front_matter_bounds(text)
     except ValueError as exc:
         if text.split("\n", 1)[0].rstrip() != "---":
             problem = Problem(shown, 1, "no front matter",
@@ -112,8 +128,7 @@ def split_front_matter(text: str, shown: str) -> tuple[str, str, int]:
             problem = Problem(shown, 1, "front matter is not closed",
                               "end the fields with a line '---' before the text")
         raise InputError([problem]) from exc
-    lines = text.split("\n")
-    return fm, body, next(n for n in range(1, len(lines)) if lines[n].rstrip() in ("---", "...")) + 1
+    return fm, body, closing
 
 
 def _read_fields(data: LinedDict, spec: dict[str, Field], shown: str, prefix: str,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator import catalogue, leakgate, needle_index, yamlsource
+from generator import catalogue, leakgate, load, needle_index, yamlsource
 from generator.errors import InputError
 from generator.load import incident_files
 
@@ -119,3 +119,27 @@ def test_public_text_holds_exactly_what_a_search_finds() -> None:
         needles.append(public[start : start + rng.randint(12, 90)])
     assert [index.holds(n) for n in needles] == [n in public for n in needles]
     assert sum(index.holds(n) for n in needles) > 500
+
+
+def _lines_split(text: str) -> tuple[str, str, int] | str:
+    """Front matter found line by line, as before the one-search shortcut."""
+    lines = text.split("\n")
+    if lines[0].rstrip() != "---":
+        return "no opening ---"
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in ("---", "..."):
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), index + 1
+    return "no closing ---"
+
+
+def test_front_matter_bounds_match_a_line_by_line_split() -> None:
+    pieces = ["---", "...", "--- ", "---\t", "-- -", "----", "a: 1", "", " ", "---\r", "...\x0c",
+              "\u2028", "---\u2028", " ---", "..\u00a0", "---\x85", "body text"]
+    rng = random.Random(8)
+    for _ in range(20_000):
+        text = "\n".join(rng.choice(pieces) for _ in range(rng.randint(0, 7))) + rng.choice(["", "\n"])
+        try:
+            found: tuple[str, str, int] | str = load.front_matter_bounds(text)
+        except ValueError as exc:
+            found = str(exc)
+        assert found == _lines_split(text), repr(text)
