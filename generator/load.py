@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import errno
+import os
 import re
+import stat
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -81,8 +83,13 @@ _HANDLER = _ExactYAMLHandler()
 
 def read_text(path: Path, shown: str) -> str:
     """The file as UTF-8 text, or InputError naming the line of the first bad byte."""
-    # Reading a named pipe or a device would wait, or read, for ever.
-    if path.exists() and not (path.is_file() or path.is_dir()):
+    # Reading a named pipe or a device would wait, or read, for ever. One stat: a path that
+    # cannot be stat'ed is left to read_bytes, whose error says why.
+    try:
+        mode: int | None = path.stat().st_mode
+    except OSError:
+        mode = None
+    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
         raise InputError([Problem(shown, 0, "not a regular file", "give the path of an incident file")])
     try:
         data = path.read_bytes()
@@ -398,5 +405,26 @@ def load_clients(path: Path) -> tuple[dict[str, Client], list[Problem]]:
 def incident_files(folder: Path) -> list[Path]:
     """Every incident file under ``folder`` (subfolders such as years included), sorted."""
     # Anything named *.md that is not a folder: a broken link or an unreadable file is
-    # reported when it is read, rather than silently left out of the site.
-    return sorted(p for p in folder.rglob("*.md") if not p.is_dir())
+    # reported when it is read, rather than silently left out of the site. The same list as
+    # ``folder.rglob("*.md")`` without folders gives, from one scandir per folder whose entries
+    # know their type (rglob scanned each folder twice and stat'ed every file again).
+    found: list[Path] = []
+    _collect(folder, found)
+    return sorted(found)
+
+
+def _collect(directory: Path, found: list[Path]) -> None:
+    try:
+        with os.scandir(directory) as scan:
+            entries = list(scan)
+    except PermissionError:
+        return
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()  # follows a symbolic link, as Path.is_dir does
+        except OSError:
+            is_dir = False
+        if is_dir and not entry.is_symlink():  # rglob does not descend through links
+            _collect(directory / entry.name, found)
+        if not is_dir and os.path.normcase(entry.name).endswith(".md"):
+            found.append(directory / entry.name)

@@ -143,3 +143,21 @@ def test_front_matter_bounds_match_a_line_by_line_split() -> None:
         except ValueError as exc:
             found = str(exc)
         assert found == _lines_split(text), repr(text)
+
+
+def test_incident_files_lists_what_rglob_lists(tmp_path: Path) -> None:
+    root = tmp_path / "incidents"
+    for name in ["a.md", "a-x.md", "a/b.md", "a/c/d.md", ".hidden/e.md", ".f.md", ".md", "g.txt",
+                 "UPPER.MD", "2026/11/h.md", "x.md/inside.md", "elsewhere/i.md"]:
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not name.startswith("x.md/"):
+            path.write_text("---\n", encoding="utf-8")
+    (root / "x.md" / "inside.md").write_text("---\n", encoding="utf-8")  # a folder named *.md
+    (root / "link-to-dir").symlink_to(root / "a")  # rglob does not descend into it
+    (root / "dir-link.md").symlink_to(root / "a")  # a link to a folder: not a file
+    (root / "file-link.md").symlink_to(root / "a.md")
+    (root / "broken.md").symlink_to(root / "missing.md")  # kept, and reported when read
+    plain = sorted(p for p in root.rglob("*.md") if not p.is_dir())
+    assert incident_files(root) == plain
+    assert root / "broken.md" in plain and root / "x.md" / "inside.md" in plain
