@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from twilio_server import FakeTwilio
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE_INPUTS = ("mkdocs.yml", "incidents", "docs", "overrides", "hooks")
@@ -53,6 +54,14 @@ def mkdocs_build(root: Path, env: dict[str, str] | None = None,
         cmd += ["--site-dir", str(site_dir)]
     return subprocess.run(cmd, cwd=root, env=env or site_env(), capture_output=True, text=True,
                           timeout=300)
+
+
+@pytest.fixture
+def twilio() -> Iterator[FakeTwilio]:
+    """A Twilio-speaking server on 127.0.0.1 for one test."""
+    server = FakeTwilio().start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

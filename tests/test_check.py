@@ -7,11 +7,9 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from conftest import TEST_SECRETS
 from gitrepo import commit, incident_text, init_repo, ledger_files, write_incident
 from notify_harness import ALAN, FIONA, INCIDENT, STAFF, Stage, environ, link
@@ -264,13 +262,6 @@ def test_a_broken_file_is_reported_and_the_rest_still_checked(tmp_path: Path) ->
 
 
 # --notify-staff --------------------------------------------------------------------------------
-
-@pytest.fixture
-def twilio() -> Iterator[FakeTwilio]:
-    server = FakeTwilio().start()
-    yield server
-    server.stop()
-
 
 T = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 

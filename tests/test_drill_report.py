@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -292,13 +291,6 @@ def test_without_git_history_the_page_says_so(example_site: Path) -> None:
 
 
 # After a real notify run against the Twilio-speaking server ---------------------------------
-
-@pytest.fixture
-def twilio() -> Iterator[FakeTwilio]:
-    server = FakeTwilio().start()
-    yield server
-    server.stop()
-
 
 def test_after_a_real_notify_run_the_report_has_accepted_times(tmp_path: Path, twilio: FakeTwilio) -> None:
     stage = Stage(tmp_path, twilio)

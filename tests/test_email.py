@@ -73,13 +73,6 @@ class MailStage(Stage):
 
 
 @pytest.fixture
-def twilio() -> Iterator[FakeTwilio]:
-    server = FakeTwilio().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def smtp() -> Iterator[FakeSmtp]:
     server = FakeSmtp(auth=True).start()
     yield server

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -98,13 +97,6 @@ def test_recipient_id_is_an_hmac_not_the_number() -> None:
     rid = recipient_id(SECRET, STAFF)
     assert rid == recipient_id(SECRET, STAFF) != recipient_id("another-secret-of-32-characters!!", STAFF)
     assert "7911" not in rid and len(rid) == 24
-
-
-@pytest.fixture
-def twilio() -> Iterator[FakeTwilio]:
-    server = FakeTwilio().start()
-    yield server
-    server.stop()
 
 
 def test_no_number_or_message_text_in_the_ledger(tmp_path: Path, twilio: FakeTwilio) -> None:

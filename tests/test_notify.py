@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import signal
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,13 +18,6 @@ from notify_harness import ALAN, BAD, DLCA, FIONA, HANNAH, INCIDENT, STAFF, TITL
 from twilio_server import FakeTwilio
 
 from generator.cli import main
-
-
-@pytest.fixture
-def twilio() -> Iterator[FakeTwilio]:
-    server = FakeTwilio().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -31,13 +31,6 @@ def message(n: int = 0, to: str = TO) -> Message:
 
 
 @pytest.fixture
-def twilio() -> Iterator[FakeTwilio]:
-    server = FakeTwilio().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def session() -> Iterator[requests.Session]:
     with new_session() as s:
         yield s

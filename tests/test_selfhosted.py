@@ -6,11 +6,9 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from conftest import ROOT, TEST_SECRETS, copy_repo, read_page
 from gitrepo import git, incident_text, now, write_incident
 from notify_harness import ALAN, FIONA, HANNAH, RECIPIENTS, STAFF
@@ -20,14 +18,6 @@ from generator.keys import incident_path
 from generator.selfhosted import pushed_to
 
 INCIDENT = "2026-12-03-dlca-printers"
-
-
-@pytest.fixture
-def twilio() -> Iterator[FakeTwilio]:
-    """A Twilio-speaking server on 127.0.0.1."""
-    server = FakeTwilio().start()
-    yield server
-    server.stop()
 
 
 def install_server(base: Path, twilio: FakeTwilio) -> tuple[Path, Path]:
