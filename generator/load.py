@@ -10,8 +10,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from frontmatter.default_handlers import YAMLHandler
-
 from .errors import InputError, Problem, display_path
 from .model import (
     INCIDENT_STATUSES,
@@ -44,19 +42,6 @@ ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_ID = 80
 
 
-class _ExactYAMLHandler(YAMLHandler):
-    """python-frontmatter's YAML handler, split so line numbers stay exact.
-
-    The stock boundary regex may swallow a blank line after the opening ``---``, which
-    would shift every reported line by one.
-    """
-
-    def split(self, text: str) -> tuple[str, str]:
-        """Front matter and body; ValueError when the ``---`` lines are missing."""
-        fm, body, _ = front_matter_bounds(text)
-        return fm, body
-
-
 # A line that closes front matter: '---' or '...', then only whitespace (what str.rstrip drops).
 _CLOSING = re.compile(r"\n(?:---|\.\.\.)[^\S\n]*(?=\n|\Z)")
 
@@ -65,7 +50,9 @@ def front_matter_bounds(text: str) -> tuple[str, str, int]:
     """Front matter, body, and the line of the closing ``---``; ValueError when a line is missing.
 
     The same as splitting the text into lines and looking for the first line after the first
-    that is '---' or '...' once stripped, by one regex search from newline to newline.
+    that is '---' or '...' once stripped, by one regex search from newline to newline. Not
+    python-frontmatter's split: its boundary regex may swallow a blank line after the opening
+    ``---``, which would shift every reported line by one.
     """
     first_end = text.find("\n")
     if text[: first_end if first_end >= 0 else len(text)].rstrip() != "---":
@@ -77,8 +64,6 @@ def front_matter_bounds(text: str) -> tuple[str, str, int]:
     line = text.count("\n", 0, closing.start()) + 2
     return text[first_end + 1 : closing.start()], text[after:], line
 
-
-_HANDLER = _ExactYAMLHandler()
 
 
 def read_text(path: Path, shown: str) -> str:
